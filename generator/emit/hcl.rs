@@ -1,0 +1,93 @@
+//! Prints the Terraform IR as canonical HCL: identical to what `terraform fmt` would write.
+
+use hcl::format::Formatter;
+use hcl::{Attribute, Body, Expression, Structure};
+
+use super::align::align;
+use crate::terraform::Block;
+use crate::terraform::block::Item;
+
+/// Stands in for a comment while hcl-rs formats (its bodies cannot hold comments).
+const COMMENT: &str = "__comment__";
+
+/// Formats top-level blocks, one blank line apart.
+pub fn blocks(blocks: &[Block]) -> String {
+    let body = Body::from_iter(blocks.iter().map(|b| Structure::Block(to_hcl(b))));
+    finish(&format(&body))
+}
+
+/// Formats `name = value` lines (a `terraform.tfvars`).
+pub fn attributes(attrs: &[(String, Expression)]) -> String {
+    let body = Body::from_iter(attrs.iter().map(|(k, v)| Structure::Attribute(Attribute::new(k.as_str(), v.clone()))));
+    finish(&format(&body))
+}
+
+fn format(body: &Body) -> String {
+    let mut formatter = Formatter::builder().prefer_ident_keys(true).build_vec();
+    hcl::format::Format::format_string(body, &mut formatter).expect("formatting an in-memory body cannot fail")
+}
+
+fn to_hcl(block: &Block) -> hcl::Block {
+    let mut builder = hcl::Block::builder(block.kind.as_str());
+    for label in &block.labels {
+        builder = builder.add_label(label.as_str());
+    }
+    for item in &block.items {
+        builder = match item {
+            Item::Attr(name, value) => builder.add_attribute((name.as_str(), value.clone())),
+            Item::Block(child) => builder.add_block(to_hcl(child)),
+            Item::Comment(text) => builder.add_attribute((COMMENT, Expression::String(text.clone()))),
+        };
+    }
+    builder.build()
+}
+
+/// Comments back in place, then alignment, then exactly one trailing newline.
+fn finish(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut after_comment = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(value) = trimmed.strip_prefix(COMMENT).map(str::trim_start).and_then(|r| r.strip_prefix("= ")) {
+            let indent = &line[..line.len() - trimmed.len()];
+            lines.push(format!("{indent}# {}", unquote(value)));
+            after_comment = true;
+            continue;
+        }
+        // A comment sticks to what follows it: drop the blank line hcl-rs puts before blocks.
+        if !(after_comment && line.is_empty()) {
+            lines.push(line.to_string());
+        }
+        after_comment = false;
+    }
+    let mut out = align(&lines.join("\n"));
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}
+
+fn unquote(quoted: &str) -> String {
+    let inner = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(quoted);
+    inner.replace("\\\"", "\"").replace("$${", "${").replace("%%{", "%{").replace("\\\\", "\\")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::{e, s};
+
+    #[test]
+    fn comments_sit_inside_blocks_and_stick_to_what_follows() {
+        let block = Block::resource("aws_vpc", "this")
+            .skip_check("CKV_AWS_1", "a reason")
+            .attr("cidr_block", e("var.cidr"))
+            .attr("enable_dns_support", true)
+            .comment("nested")
+            .child("lifecycle", |b| b.attr("prevent_destroy", true))
+            .attr("tags", s("x"));
+        let expected = "resource \"aws_vpc\" \"this\" {\n  # checkov:skip=CKV_AWS_1:a reason\n  cidr_block         = var.cidr\n  enable_dns_support = true\n  # nested\n  lifecycle {\n    prevent_destroy = true\n  }\n\n  tags = \"x\"\n}\n";
+        assert_eq!(blocks(&[block]), expected);
+    }
+}

@@ -1,0 +1,101 @@
+//! Terraform files of modules and layer roots.
+
+use std::collections::BTreeSet;
+
+use hcl::Expression;
+
+use super::{Files, hcl as print, header};
+use crate::terraform::{AWS_PROVIDER_VERSION, Bind, Block, Input, Module, Root, TERRAFORM_VERSION, Variable, e, object, s};
+
+pub fn module(module: &Module, files: &mut Files) -> Result<(), String> {
+    let dir = format!("modules/{}", module.name);
+    files.insert(format!("{dir}/versions.tf").into(), header::hcl(&print::blocks(&[versions()])));
+    let variables: Vec<Block> = module.variables.iter().map(variable).collect();
+    files.insert(format!("{dir}/variables.tf").into(), header::hcl(&print::blocks(&variables)));
+    for file in &module.files {
+        files.insert(format!("{dir}/{}", file.name).into(), header::hcl(&print::blocks(&file.blocks)));
+    }
+    let outputs: Vec<Block> = module.outputs.iter().map(|o| output(o.name, o.description, &o.value)).collect();
+    files.insert(format!("{dir}/outputs.tf").into(), header::hcl(&print::blocks(&outputs)));
+    files.insert(format!("{dir}/README.md").into(), super::docs::module_readme(module)?);
+    Ok(())
+}
+
+pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
+    let dir = &root.dir;
+    let mut seen = BTreeSet::new();
+    for input in root.own_inputs.iter().chain(&root.module_inputs) {
+        if !seen.insert(input.var.name) {
+            return Err(format!("{dir}: variable `{}` is declared twice", input.var.name));
+        }
+    }
+    let tfvar_inputs: Vec<&Input> =
+        root.own_inputs.iter().chain(&root.module_inputs).filter(|i| matches!(i.bind, Bind::Tfvar(_))).collect();
+
+    let backend = Block::new("terraform", &[]).child("backend", |b| {
+        let mut b = b;
+        b.labels.push("s3".into());
+        b.attr("bucket", s(&root.backend.bucket))
+            .attr("key", s(&root.backend.key))
+            .attr("region", s(&root.backend.region))
+            .attr("encrypt", true)
+            .comment("S3-native state locking (Terraform >= 1.10): no DynamoDB table needed.")
+            .attr("use_lockfile", true)
+    });
+    files.insert(format!("{dir}/versions.tf").into(), header::hcl(&print::blocks(&[versions()])));
+    files.insert(format!("{dir}/backend.tf").into(), header::hcl(&print::blocks(&[backend])));
+    files.insert(format!("{dir}/providers.tf").into(), header::hcl(&print::blocks(&root.blocks)));
+
+    let variables: Vec<Block> = tfvar_inputs.iter().map(|i| variable(&i.var)).collect();
+    files.insert(format!("{dir}/variables.tf").into(), header::hcl(&print::blocks(&variables)));
+
+    let depth = dir.split('/').count();
+    let source = format!("{}modules/{}", "../".repeat(depth), root.module);
+    let mut call = Block::new("module", &[root.module]).attr("source", s(source));
+    for input in &root.module_inputs {
+        let value = match &input.bind {
+            Bind::Tfvar(_) => e(&format!("var.{}", input.var.name)),
+            Bind::Expr(expr) => expr.clone(),
+        };
+        call = call.attr(input.var.name, value);
+    }
+    files.insert(format!("{dir}/main.tf").into(), header::hcl(&print::blocks(&[call])));
+
+    let outputs: Vec<Block> = root.outputs.iter().map(|o| output(o.name, o.description, &o.value)).collect();
+    files.insert(format!("{dir}/outputs.tf").into(), header::hcl(&print::blocks(&outputs)));
+
+    let tfvars: Vec<(String, Expression)> = tfvar_inputs
+        .iter()
+        .filter_map(|i| match &i.bind {
+            Bind::Tfvar(value) => Some((i.var.name.to_string(), Expression::from(value.clone()))),
+            Bind::Expr(_) => None,
+        })
+        .collect();
+    files.insert(format!("{dir}/terraform.tfvars").into(), header::hcl(&print::attributes(&tfvars)));
+    Ok(())
+}
+
+fn versions() -> Block {
+    Block::new("terraform", &[])
+        .attr("required_version", s(TERRAFORM_VERSION))
+        .child("required_providers", |b| {
+            b.attr("aws", object([("source", s("hashicorp/aws")), ("version", s(AWS_PROVIDER_VERSION))]))
+        })
+}
+
+fn variable(v: &Variable) -> Block {
+    let mut block = Block::new("variable", &[v.name]).attr("description", s(v.description)).attr("type", v.ty.to_expr());
+    if let Some(default) = &v.default {
+        block = block.attr("default", default.clone());
+    }
+    for validation in &v.validations {
+        block = block.child("validation", |b| {
+            b.attr("condition", validation.condition.clone()).attr("error_message", s(&validation.message))
+        });
+    }
+    block
+}
+
+fn output(name: &str, description: &str, value: &Expression) -> Block {
+    Block::new("output", &[name]).attr("description", s(description)).attr("value", value.clone())
+}

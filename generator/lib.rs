@@ -1,0 +1,144 @@
+//! supabase-aws-gen: one `service-tiers.yaml` in, reviewable Terraform (and later Helm values)
+//! out, for running Supabase on AWS.
+//!
+//! The pipeline, one folder per stage:
+//! `load` (YAML -> values + positions) -> `resolve` (defaults -> tier -> region -> environment,
+//! typed, with provenance) -> `validate` (every problem at once) -> `plan` (Terraform IR) ->
+//! `emit` (IR -> file contents, no I/O) -> `output` (write, or check against disk).
+//! This library does not parse command lines; `main.rs` does, and calls the functions below.
+
+pub mod diagnostics;
+pub mod emit;
+pub mod load;
+pub mod output;
+pub mod plan;
+pub mod report;
+pub mod resolve;
+pub mod terraform;
+pub mod validate;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use diagnostics::{Diagnostic, Report, Source, suggestion};
+use emit::Files;
+use output::Scope;
+use resolve::model::{EnvId, Environment};
+use resolve::{Model, Resolved};
+use validate::Date;
+
+/// Everything that can stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config is wrong: the report lists every problem with its position.
+    #[error("{} in {}; nothing was written", plural(.0.errors(), "error"), .0.source.name)]
+    Invalid(Report),
+    /// The command line names something that does not exist.
+    #[error("{message}")]
+    Usage { message: String, help: String },
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: Utf8PathBuf, source: std::io::Error },
+    /// Generated paths are occupied by files the generator did not write.
+    #[error("refusing to overwrite {} not written by the generator: {}", plural(.0.len(), "file"), list(.0))]
+    Refused(Vec<Utf8PathBuf>),
+    /// A defect in the generator itself, never in the user's input.
+    #[error("generator bug (please report it): {0}")]
+    Bug(String),
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+fn list(paths: &[Utf8PathBuf]) -> String {
+    paths.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// A validated config and its warnings.
+#[derive(Debug)]
+pub struct Checked {
+    pub model: Model,
+    pub warnings: Report,
+}
+
+/// Loads, resolves and validates the config file.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::Invalid`] listing every problem.
+pub fn check_config(path: &Utf8Path, today: Date) -> Result<Checked, Error> {
+    check_loaded(load::load_file(path)?, today)
+}
+
+/// As [`check_config`], for config text already in memory (`name` labels diagnostics).
+///
+/// # Errors
+/// [`Error::Invalid`] listing every problem.
+pub fn check_text(name: &str, text: String, today: Date) -> Result<Checked, Error> {
+    check_loaded(load::parse(name, text)?, today)
+}
+
+fn check_loaded(loaded: load::Loaded, today: Date) -> Result<Checked, Error> {
+    let model = match resolve::resolve(loaded) {
+        Ok(model) => model,
+        Err((loaded, problems)) => return Err(Error::Invalid(Report::new(loaded.source, problems))),
+    };
+    let diagnostics: Vec<Diagnostic> = validate::validate(&model, today);
+    let source: Source = model.loaded.source.clone();
+    let report = Report::new(source, diagnostics);
+    if report.errors() > 0 {
+        return Err(Error::Invalid(report));
+    }
+    Ok(Checked { model, warnings: report })
+}
+
+/// The environments named on the command line (`region/env`), or all of them.
+///
+/// # Errors
+/// [`Error::Usage`] for a name that does not exist, with the closest match.
+pub fn select<'a>(model: &'a Model, targets: &[String], all: bool) -> Result<Vec<&'a Resolved>, Error> {
+    if all {
+        return Ok(model.environments.iter().collect());
+    }
+    if targets.is_empty() {
+        return Err(Error::Usage {
+            message: "no environment given".into(),
+            help: format!("name one or more, e.g. `generate {}`, or pass --all", first_id(model)),
+        });
+    }
+    let ids: Vec<String> = model.environments.iter().map(|r| r.env.id.to_string()).collect();
+    targets
+        .iter()
+        .map(|target| {
+            model.environments.iter().find(|r| r.env.id.to_string() == *target).ok_or_else(|| Error::Usage {
+                message: format!("unknown environment `{target}`"),
+                help: format!("{}environments are: {}", suggestion(target, ids.iter().map(String::as_str)), ids.join(", ")),
+            })
+        })
+        .collect()
+}
+
+fn first_id(model: &Model) -> String {
+    model.environments.first().map_or_else(|| "ireland/development".into(), |r| r.env.id.to_string())
+}
+
+/// What a set of environments generates, and the directories it owns.
+///
+/// # Errors
+/// [`Error::Bug`] when the generator produces inconsistent output.
+pub fn render(envs: &[&Resolved], all: bool) -> Result<(Files, Scope), Error> {
+    let environments: Vec<&Environment> = envs.iter().map(|r| &r.env).collect();
+    let plan = plan::plan(environments.iter().copied());
+    let files = emit::emit(&plan)?;
+    let dirs = if all {
+        vec!["modules".into(), "out".into()]
+    } else {
+        let modules = plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name)));
+        let envs = environments.iter().map(|e| env_dir(&e.id));
+        modules.chain(envs).collect()
+    };
+    Ok((files, Scope { dirs }))
+}
+
+/// The output directory of one environment.
+pub fn env_dir(id: &EnvId) -> Utf8PathBuf {
+    Utf8PathBuf::from(format!("out/environments/{}/{}", id.region, id.name))
+}

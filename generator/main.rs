@@ -1,0 +1,145 @@
+//! The command line: parses arguments, calls the library, prints, and picks the exit code
+//! (0 ok, 1 `--check` found differences, 2 invalid input or usage, 3 I/O failure or bug).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::{Args, Parser, Subcommand};
+
+use supabase_aws_gen::load::path::KeyPath;
+use supabase_aws_gen::validate::Date;
+use supabase_aws_gen::{Checked, Error, check_config, output, render, report, select};
+
+/// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
+///
+/// Output goes to modules/ (shared Terraform modules) and out/environments/<region>/<env>/<layer>/
+/// (one root per layer and environment), to be committed and applied with the stock terraform.
+#[derive(Parser)]
+#[command(name = "supabase-aws-gen", version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Config file to read.
+    #[arg(long, global = true, value_name = "FILE", default_value = "service-tiers.yaml")]
+    config: Utf8PathBuf,
+    /// Root of the output tree (modules/ and out/ go under it) [default: the config file's directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<Utf8PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the generated files of environments, or with --check verify they are current.
+    Generate(Generate),
+    /// Show the tiers, regions and environments of the config.
+    List,
+    /// Show an environment's resolved configuration and where each value came from.
+    Explain {
+        /// Environment as <region>/<env>, e.g. ireland/development.
+        environment: String,
+        /// Only this key and what is under it, e.g. eks.node_groups or rds.multi_az.
+        key: Option<String>,
+    },
+    /// Check the config and report every problem; writes nothing.
+    Validate,
+}
+
+#[derive(Args)]
+struct Generate {
+    /// Environments as <region>/<env>, e.g. ireland/development.
+    #[arg(value_name = "ENVIRONMENT", required_unless_present = "all", conflicts_with = "all")]
+    environments: Vec<String>,
+    /// Every environment in the config (also removes generated files no longer produced).
+    #[arg(long)]
+    all: bool,
+    /// Write nothing; list stale, missing and orphaned files with diffs and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match run(cli, color) {
+        Ok(code) => code,
+        Err(err) => {
+            match &err {
+                Error::Invalid(report) => eprint!("{}", report.render(color)),
+                Error::Usage { help, .. } => eprintln!("error: {err}\nhelp: {help}"),
+                _ => {}
+            }
+            if !matches!(err, Error::Usage { .. }) {
+                eprintln!("error: {err}");
+            }
+            ExitCode::from(match err {
+                Error::Invalid(_) | Error::Usage { .. } | Error::Refused(_) => 2,
+                Error::Io { .. } | Error::Bug(_) => 3,
+            })
+        }
+    }
+}
+
+fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
+    let Global { config, out } = cli.global;
+    let Checked { model, warnings } = check_config(&config, today())?;
+    if !warnings.items.is_empty() {
+        eprint!("{}", warnings.render(color));
+    }
+    match cli.command {
+        Command::Validate => {
+            println!(
+                "{}: {} tiers, {} regions, {} environments; {} warnings",
+                config,
+                model.tiers.len(),
+                model.regions.len(),
+                model.environments.len(),
+                warnings.warnings()
+            );
+        }
+        Command::List => print!("{}", report::list(&model)),
+        Command::Explain { environment, key } => {
+            let resolved = select(&model, std::slice::from_ref(&environment), false)?[0];
+            let prefix = match key.as_deref() {
+                Some(k) => KeyPath::parse(k).map_err(|message| Error::Usage { message, help: "write a key path such as eks.node_groups[0].instance_types".into() })?,
+                None => KeyPath::root(),
+            };
+            let text = report::explain(&model, resolved, &prefix)
+                .map_err(|message| Error::Usage { message, help: "run `explain <env>` without a key to see every key".into() })?;
+            print!("{text}");
+        }
+        Command::Generate(args) => {
+            let envs = select(&model, &args.environments, args.all)?;
+            let (files, scope) = render(&envs, args.all)?;
+            let root = out.unwrap_or_else(|| default_out(&config));
+            if args.check {
+                let report = output::check(&root, &files, &scope)?;
+                println!("{report}");
+                return Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+            }
+            let outcome = output::write(&root, &files, &scope)?;
+            println!("{outcome}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The directory holding the config file: the repository, when run from its root.
+fn default_out(config: &Utf8Path) -> Utf8PathBuf {
+    match config.parent() {
+        Some(dir) if !dir.as_str().is_empty() => dir.to_owned(),
+        _ => Utf8PathBuf::from("."),
+    }
+}
+
+/// The date support calendars are checked against. `SUPABASE_AWS_GEN_TODAY=YYYY-MM-DD` pins it
+/// (tests use this so warnings do not change as time passes).
+fn today() -> Date {
+    std::env::var("SUPABASE_AWS_GEN_TODAY").ok().and_then(|d| Date::parse(&d)).unwrap_or_else(Date::today)
+}

@@ -1,0 +1,95 @@
+//! `--check`: what `generate` would change, as unified diffs, without writing anything.
+
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use similar::TextDiff;
+
+use super::{Scope, scan};
+use crate::Error;
+use crate::emit::Files;
+
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub checked: usize,
+    /// On disk, but different: (path, unified diff).
+    pub stale: Vec<(Utf8PathBuf, String)>,
+    /// Not on disk: (path, diff from nothing).
+    pub missing: Vec<(Utf8PathBuf, String)>,
+    /// Ours (generated header), but no longer produced.
+    pub orphaned: Vec<Utf8PathBuf>,
+    /// Occupied by a file we did not write: `generate` would refuse.
+    pub foreign: Vec<Utf8PathBuf>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.stale.is_empty() && self.missing.is_empty() && self.orphaned.is_empty() && self.foreign.is_empty()
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (path, diff) in self.stale.iter().chain(&self.missing) {
+            write!(f, "{diff}")?;
+            if !diff.ends_with('\n') {
+                writeln!(f)?;
+            }
+            let _ = path;
+        }
+        for (label, paths) in [
+            ("stale", self.stale.iter().map(|(p, _)| p).collect::<Vec<_>>()),
+            ("missing", self.missing.iter().map(|(p, _)| p).collect()),
+            ("orphaned", self.orphaned.iter().collect()),
+            ("not generated (would be refused)", self.foreign.iter().collect()),
+        ] {
+            for path in paths {
+                writeln!(f, "{label}: {path}")?;
+            }
+        }
+        if self.is_clean() {
+            write!(f, "{} generated files are up to date", self.checked)
+        } else {
+            write!(
+                f,
+                "{} stale, {} missing, {} orphaned, {} not generated, of {} files\nhelp: run `cargo run -- generate --all` and commit the result",
+                self.stale.len(),
+                self.missing.len(),
+                self.orphaned.len(),
+                self.foreign.len(),
+                self.checked,
+            )
+        }
+    }
+}
+
+/// Compares `files` with the tree under `root`; reads only.
+///
+/// # Errors
+/// [`Error::Io`] when a file exists but cannot be read.
+pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckReport, Error> {
+    let mut report = CheckReport { checked: files.len(), ..CheckReport::default() };
+    for (rel, contents) in files {
+        let path = root.join(rel);
+        match std::fs::read_to_string(&path) {
+            Ok(existing) if existing == *contents => {}
+            Ok(existing) if !scan::carries_header(&path)? => {
+                let _ = existing;
+                report.foreign.push(rel.clone());
+            }
+            Ok(existing) => report.stale.push((rel.clone(), diff(rel, Some(&existing), contents))),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                report.missing.push((rel.clone(), diff(rel, None, contents)));
+            }
+            Err(source) => return Err(Error::Io { action: "read", path, source }),
+        }
+    }
+    report.orphaned = scan::generated_files(root, scope)?.into_iter().filter(|p| !files.contains_key(p)).collect();
+    Ok(report)
+}
+
+fn diff(rel: &Utf8Path, old: Option<&str>, new: &str) -> String {
+    let text = TextDiff::from_lines(old.unwrap_or(""), new);
+    let from = if old.is_some() { format!("a/{rel}") } else { "/dev/null".to_string() };
+    text.unified_diff().context_radius(3).header(&from, &format!("b/{rel}")).to_string()
+}

@@ -1,0 +1,65 @@
+//! `explain`: an environment's resolved configuration, each value with where it came from.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::load::path::{KeyPath, Seg};
+use crate::resolve::{Model, Resolved};
+
+/// One line per leaf value under `prefix` (the whole environment when `prefix` is root).
+///
+/// # Errors
+/// A message when `prefix` names no value, listing what exists at that level.
+pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<String, String> {
+    let tree = serde_json::to_value(&resolved.env).map_err(|e| e.to_string())?;
+    let Some(start) = lookup(&tree, prefix) else {
+        let parent = prefix.parent().unwrap_or_default();
+        let keys = lookup(&tree, &parent)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        return Err(format!("`{prefix}` is not a key of {}; keys here: {keys}", resolved.env.id));
+    };
+    let mut leaves = Vec::new();
+    collect(start, prefix.clone(), &mut leaves);
+    let width = leaves.iter().map(|(p, v)| p.to_string().len() + v.len() + 3).max().unwrap_or(0).min(72);
+    let mut out = String::new();
+    let _ = writeln!(out, "{} (tier {}, {})", resolved.env.id, resolved.env.identity.tier, resolved.env.identity.aws_region);
+    for (path, value) in leaves {
+        let provenance = resolved.layered.provenance(&path);
+        let place = provenance
+            .yaml
+            .as_ref()
+            .and_then(|y| model.loaded.map.locate(y))
+            .map(|(_, entry)| format!(" ({}:{})", model.loaded.source.name, entry.anchor().line))
+            .unwrap_or_default();
+        let line = format!("{path} = {value}");
+        let _ = writeln!(out, "{line:<width$}  # {}{place}", provenance.origin);
+    }
+    Ok(out)
+}
+
+fn lookup<'a>(tree: &'a Value, path: &KeyPath) -> Option<&'a Value> {
+    path.segments().iter().try_fold(tree, |node, seg| match seg {
+        Seg::Key(k) => node.get(k.as_str()),
+        Seg::Index(i) => node.get(*i),
+    })
+}
+
+/// Leaves in document order; empty collections count as leaves.
+fn collect(value: &Value, path: KeyPath, out: &mut Vec<(KeyPath, String)>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                collect(v, path.key(k.clone()), out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                collect(v, path.index(i), out);
+            }
+        }
+        other => out.push((path, other.to_string())),
+    }
+}

@@ -1,0 +1,83 @@
+//! Built-in defaults: the first layer under every tier.
+//!
+//! A tier only has to state what it sizes; everything else comes from here. Versions are pinned
+//! (never `latest`), checked against the support calendars in `validate/versions.rs`, and dated so
+//! a reviewer can tell how fresh they are.
+
+use serde_json::{Value, json};
+
+/// Kubernetes minor version for new clusters: EKS standard support until 2027-03-27.
+pub const EKS_VERSION: &str = "1.35";
+
+/// PostgreSQL major version: RDS standard support until 2030-02-28. A major-only pin lets RDS
+/// apply the minor releases it mandates (it retires each minor about 18 months after release).
+pub const POSTGRES_VERSION: &str = "17";
+
+/// Supabase images, as tested together upstream (supabase/supabase `docker/docker-compose.yml`,
+/// February 2026), except Kong: 3.9.1 is the last open-source Kong release, upstream still
+/// ships 2.8.1 (2022). Every database client here supports TLS to RDS (Realtime needs >= 2.41.7).
+pub const IMAGES: [(&str, &str, &str); 7] = [
+    ("kong", "kong", "3.9.1"),
+    ("postgrest", "postgrest/postgrest", "v14.5"),
+    ("gotrue", "supabase/gotrue", "v2.186.0"),
+    ("realtime", "supabase/realtime", "v2.78.15"),
+    ("storage", "supabase/storage-api", "v1.44.2"),
+    ("meta", "supabase/postgres-meta", "v0.95.2"),
+    ("studio", "supabase/studio", "2026.02.16-sha-26c615c"),
+];
+
+/// The defaults layer, shaped like a tier.
+pub fn builtin() -> Value {
+    let components: serde_json::Map<String, Value> = IMAGES
+        .iter()
+        .map(|(name, repository, tag)| {
+            let component = json!({
+                "image": { "repository": repository, "tag": tag },
+                "replicas": 1,
+                "resources": {
+                    "requests": { "cpu": "100m", "memory": "256Mi" },
+                    "limits": { "cpu": "500m", "memory": "512Mi" },
+                },
+                "hpa": null,
+            });
+            ((*name).to_string(), component)
+        })
+        .collect();
+    json!({
+        "use_cases": [],
+        "throwaway": false,
+        "network": {
+            "nat_gateways": "single",
+            "interface_endpoints": ["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"],
+            "flow_log_retention_days": 90,
+        },
+        "eks": {
+            "version": EKS_VERSION,
+            "endpoint": {
+                "private_access": true,
+                "public_access": false,
+                "public_access_cidrs": [],
+                "allow_public_access_from_anywhere": false,
+            },
+            "log_retention_days": 90,
+        },
+        "rds": {
+            "storage_type": "gp3",
+            "engine_version": POSTGRES_VERSION,
+            "multi_az": false,
+            "backup_retention_days": 7,
+            "deletion_protection": true,
+            "performance_insights": true,
+            "monitoring_interval_seconds": 60,
+        },
+        "s3": {
+            "versioning": true,
+            "force_destroy": false,
+            "access_logging": false,
+        },
+        "supabase": {
+            "hpa_enabled": false,
+            "components": components,
+        },
+    })
+}

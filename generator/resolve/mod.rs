@@ -1,0 +1,281 @@
+//! Stage 2, resolve: give the loaded tree types, one environment at a time.
+//!
+//! Every environment is four layers merged in order (built-in defaults, its tier, its region,
+//! itself); see `layers.rs` for the rule. Resolution also checks which layer may set what: a
+//! tier sizes the stack, a region names AWS locations, an environment says where and as whom.
+
+pub mod decode;
+pub mod defaults;
+pub mod layers;
+pub mod model;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, suggestion};
+use crate::load::Loaded;
+use crate::load::path::KeyPath;
+use crate::load::source_map::{Pos, SourceMap};
+use decode::{Locate, decode};
+use layers::{Layer, Layered, Origin};
+use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
+
+/// Keys a region entry may hold besides tier overrides.
+const REGION_KEYS: &[&str] = &["aws_region", "azs", "tags"];
+/// Keys an environment entry may hold besides tier overrides.
+const ENVIRONMENT_KEYS: &[&str] = &["tier", "account_id", "domain", "state", "vpc", "tags"];
+
+/// The whole config, resolved.
+#[derive(Debug)]
+pub struct Model {
+    pub loaded: Loaded,
+    pub project: String,
+    pub tiers: IndexMap<String, Tier>,
+    pub regions: IndexMap<String, Region>,
+    /// In file order.
+    pub environments: Vec<Resolved>,
+}
+
+#[derive(Debug)]
+pub struct Tier {
+    pub name: String,
+    pub settings: Settings,
+    pub layered: Layered,
+}
+
+#[derive(Debug)]
+pub struct Region {
+    pub alias: String,
+    pub aws_region: String,
+    pub azs: Vec<String>,
+}
+
+/// One environment and the layers it was resolved from (for provenance).
+#[derive(Debug)]
+pub struct Resolved {
+    pub env: Environment,
+    pub layered: Layered,
+}
+
+impl Model {
+    pub fn environment(&self, id: &EnvId) -> Option<&Resolved> {
+        self.environments.iter().find(|r| &r.env.id == id)
+    }
+
+    /// Resolves a path inside a layered value to its YAML key and position.
+    pub fn locator<'a>(&'a self, layered: &'a Layered, fallback: KeyPath) -> Locator<'a> {
+        Locator { layered, map: &self.loaded.map, fallback }
+    }
+}
+
+/// The YAML position of values in one layered tree (see [`Locate`]).
+pub struct Locator<'a> {
+    layered: &'a Layered,
+    map: &'a SourceMap,
+    /// Where to point when a value is a built-in default: the entry being resolved.
+    fallback: KeyPath,
+}
+
+impl Locate for Locator<'_> {
+    fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
+        let yaml = self.layered.provenance(path).yaml.unwrap_or_else(|| self.fallback.clone());
+        let pos = self.map.locate(&yaml).map(|(_, entry)| entry.anchor());
+        (yaml, pos)
+    }
+}
+
+/// Locates paths of the raw document itself.
+struct DocLocator<'a>(&'a SourceMap);
+
+impl Locate for DocLocator<'_> {
+    fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
+        (path.clone(), self.0.locate(path).map(|(_, e)| e.anchor()))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    project: String,
+    tiers: IndexMap<String, Value>,
+    regions: IndexMap<String, Value>,
+    environments: IndexMap<String, IndexMap<String, Value>>,
+}
+
+/// Resolves every tier and environment.
+///
+/// # Errors
+/// Every problem found (not just the first), with the loaded file handed back for rendering.
+pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
+    let map = &loaded.map;
+    let doc: Document = match decode(&loaded.doc, &DocLocator(map)) {
+        Ok(doc) => doc,
+        Err(d) => return Err((loaded, vec![d])),
+    };
+    let mut problems = Vec::new();
+    let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
+
+    // Tiers on their own, so a tier no environment uses is still checked.
+    let mut tiers = IndexMap::new();
+    for (name, value) in &doc.tiers {
+        let yaml = KeyPath::root().key("tiers").key(name.clone());
+        if let Err(d) = check_keys(value, &yaml, SETTINGS_KEYS, &[], "a tier", map) {
+            problems.extend(d);
+            continue;
+        }
+        let layered = Layered::new(vec![builtin_layer(), layer(Origin::Tier(name.clone()), &yaml, value)]);
+        let locator = Locator { layered: &layered, map, fallback: yaml.clone() };
+        match decode_settings(&layered, &locator) {
+            Ok(settings) => {
+                tiers.insert(name.clone(), Tier { name: name.clone(), settings, layered });
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+
+    let mut regions = IndexMap::new();
+    for (alias, value) in &doc.regions {
+        let yaml = KeyPath::root().key("regions").key(alias.clone());
+        match check_keys(value, &yaml, SETTINGS_KEYS, REGION_KEYS, "a region", map) {
+            Err(d) => problems.extend(d),
+            Ok(()) => {
+                let field = |key: &str| value.get(key).cloned().unwrap_or(Value::Null);
+                let aws_region = serde_json::from_value(field("aws_region"));
+                let azs = serde_json::from_value(field("azs"));
+                match (aws_region, azs) {
+                    (Ok(aws_region), Ok(azs)) => {
+                        regions.insert(alias.clone(), Region { alias: alias.clone(), aws_region, azs });
+                    }
+                    _ => problems.push(
+                        Diagnostic::error("invalid-region", format!("region `{alias}` needs `aws_region` and `azs`"))
+                            .at(yaml.clone(), at(&yaml))
+                            .help("write e.g. `aws_region: eu-west-1` and `azs: [eu-west-1a, eu-west-1b, eu-west-1c]`"),
+                    ),
+                }
+            }
+        }
+    }
+
+    let mut environments = Vec::new();
+    for (region_alias, envs) in &doc.environments {
+        let region_yaml = KeyPath::root().key("environments").key(region_alias.clone());
+        let Some(region_value) = doc.regions.get(region_alias) else {
+            let hint = suggestion(region_alias, doc.regions.keys().map(String::as_str));
+            problems.push(
+                Diagnostic::error("unknown-region", format!("environments are listed under unknown region `{region_alias}`"))
+                    .at(region_yaml.clone(), at(&region_yaml))
+                    .help(format!("{hint}declare it under `regions:` or move these environments")),
+            );
+            continue;
+        };
+        for (name, value) in envs {
+            let id = EnvId { region: region_alias.clone(), name: name.clone() };
+            let yaml = region_yaml.key(name.clone());
+            if let Err(d) = check_keys(value, &yaml, SETTINGS_KEYS, ENVIRONMENT_KEYS, "an environment", map) {
+                problems.extend(d);
+                continue;
+            }
+            let Some(tier_name) = value.get("tier").and_then(Value::as_str) else {
+                problems.push(
+                    Diagnostic::error("missing-key", format!("environment `{id}` does not name its tier"))
+                        .at(yaml.clone(), at(&yaml))
+                        .help(format!("add `tier:` with one of: {}", join(doc.tiers.keys()))),
+                );
+                continue;
+            };
+            let Some(tier_value) = doc.tiers.get(tier_name) else {
+                let key = yaml.key("tier");
+                let hint = suggestion(tier_name, doc.tiers.keys().map(String::as_str));
+                problems.push(
+                    Diagnostic::error("unknown-tier", format!("tier `{tier_name}` is not defined"))
+                        .at(key.clone(), map.exact(&key).map(|e| e.value))
+                        .help(format!("{hint}the tiers are: {}", join(doc.tiers.keys()))),
+                );
+                continue;
+            };
+            let layered = Layered::new(vec![
+                builtin_layer(),
+                layer(Origin::Tier(tier_name.to_string()), &KeyPath::root().key("tiers").key(tier_name), tier_value),
+                layer(Origin::Region(region_alias.clone()), &KeyPath::root().key("regions").key(region_alias.clone()), region_value),
+                layer(Origin::Environment(id.to_string()), &yaml, value),
+            ]);
+            let locator = Locator { layered: &layered, map, fallback: yaml.clone() };
+            let settings = decode_settings(&layered, &locator);
+            let identity = decode::<Identity>(&split(layered.merged(), false), &locator);
+            match (identity, settings) {
+                (Ok(identity), Ok(settings)) => {
+                    let env = Environment { id, project: doc.project.clone(), identity, settings };
+                    environments.push(Resolved { env, layered });
+                }
+                (identity, settings) => problems.extend(identity.err().into_iter().chain(settings.err())),
+            }
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(Model { project: doc.project, tiers, regions, environments, loaded })
+    } else {
+        Err((loaded, problems))
+    }
+}
+
+fn builtin_layer() -> Layer {
+    let mut value = defaults::builtin();
+    value["tags"] = Value::Object(serde_json::Map::new());
+    Layer { origin: Origin::BuiltIn, yaml: None, value }
+}
+
+fn layer(origin: Origin, yaml: &KeyPath, value: &Value) -> Layer {
+    Layer { origin, yaml: Some(yaml.clone()), value: value.clone() }
+}
+
+fn decode_settings(layered: &Layered, locator: &Locator<'_>) -> Result<Settings, Diagnostic> {
+    decode(&split(layered.merged(), true), locator)
+}
+
+/// The settings half (tier-shaped keys) or the identity half of a merged tree.
+fn split(merged: &Value, settings: bool) -> Value {
+    let Value::Object(map) = merged else { return merged.clone() };
+    let half = map.iter().filter(|(k, _)| SETTINGS_KEYS.contains(&k.as_str()) == settings);
+    Value::Object(half.map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// Rejects keys this kind of entry may not set, naming where they belong instead.
+fn check_keys(
+    value: &Value,
+    yaml: &KeyPath,
+    settings: &[&str],
+    own: &[&str],
+    what: &str,
+    map: &SourceMap,
+) -> Result<(), Vec<Diagnostic>> {
+    let Value::Object(entries) = value else {
+        return Err(vec![Diagnostic::error("wrong-type", format!("`{yaml}` must be a mapping"))
+            .at(yaml.clone(), map.locate(yaml).map(|(_, e)| e.value))
+            .help(format!("write {what} as `key: value` lines"))]);
+    };
+    let allowed: Vec<&str> = own.iter().chain(settings).copied().collect();
+    let problems: Vec<Diagnostic> = entries
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|key| {
+            let path = yaml.key(key.clone());
+            let belongs = if ENVIRONMENT_KEYS.contains(&key.as_str()) {
+                "it belongs on an environment".to_string()
+            } else if REGION_KEYS.contains(&key.as_str()) {
+                "it belongs on a region".to_string()
+            } else {
+                format!("{}the keys allowed in {what} are: {}", suggestion(key, allowed.iter().copied()), allowed.join(", "))
+            };
+            Diagnostic::error("unknown-key", format!("{what} cannot set `{key}`"))
+                .at(path.clone(), map.exact(&path).map(|e| e.anchor()))
+                .help(belongs)
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+fn join<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.map(String::as_str).collect::<Vec<_>>().join(", ")
+}

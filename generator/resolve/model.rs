@@ -1,0 +1,321 @@
+//! The resolved, typed configuration of one environment: what every later stage reads.
+//!
+//! Field names are the YAML keys. No field has a serde default: defaults live in one layer
+//! (`defaults.rs`) so `explain` can say "built-in default" for them like for any other source.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// `<region alias>/<environment name>`, e.g. `ireland/development`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct EnvId {
+    pub region: String,
+    pub name: String,
+}
+
+impl fmt::Display for EnvId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.region, self.name)
+    }
+}
+
+/// One environment, fully resolved (built-in defaults <- tier <- region <- environment).
+#[derive(Clone, Debug, Serialize)]
+pub struct Environment {
+    #[serde(skip)]
+    pub id: EnvId,
+    #[serde(skip)]
+    pub project: String,
+    #[serde(flatten)]
+    pub identity: Identity,
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+/// Where and as whom an environment runs: set by its region and its own entry, never by a tier.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The tier this environment is sized by.
+    pub tier: String,
+    /// AWS region code, from the region alias (`ireland` -> `eu-west-1`).
+    pub aws_region: String,
+    /// Availability zones, one subnet of each kind per zone.
+    pub azs: Vec<String>,
+    /// The 12-digit AWS account the environment is deployed to.
+    pub account_id: String,
+    /// Public DNS domain of the Supabase API (`api.<domain>` and friends derive from it).
+    pub domain: String,
+    pub state: StateBackend,
+    pub vpc: VpcLayout,
+    /// Extra tags on every AWS resource (the generator adds Project, Environment, Tier, ...).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Terraform state: an S3 bucket that already exists (see the README's bootstrap step).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateBackend {
+    pub bucket: String,
+    /// Region of the state bucket; defaults to the environment's region.
+    pub region: Option<String>,
+}
+
+/// The VPC's address plan: one CIDR per availability zone for each subnet kind.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcLayout {
+    pub cidr: String,
+    pub public_subnets: Vec<String>,
+    pub eks_subnets: Vec<String>,
+    pub rds_subnets: Vec<String>,
+}
+
+/// What a tier sizes. Regions and environments may override any of it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub description: String,
+    pub use_cases: Vec<String>,
+    /// The monthly cost the tier is meant to stay within, in US dollars.
+    pub monthly_cost_usd: CostBand,
+    /// A throwaway tier can be destroyed and redeployed at will: no deletion protection, no
+    /// final snapshot, no secret recovery window.
+    pub throwaway: bool,
+    pub network: NetworkSettings,
+    pub eks: EksSettings,
+    pub rds: RdsSettings,
+    pub s3: S3Settings,
+    pub supabase: SupabaseSettings,
+}
+
+/// The keys of [`Settings`]: what a tier may set and a region or environment may override.
+pub const SETTINGS_KEYS: &[&str] =
+    &["description", "use_cases", "monthly_cost_usd", "throwaway", "network", "eks", "rds", "s3", "supabase"];
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CostBand {
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    pub nat_gateways: NatGateways,
+    /// Interface VPC endpoints to create (each costs about $7/month per AZ).
+    pub interface_endpoints: Vec<InterfaceEndpoint>,
+    pub flow_log_retention_days: u32,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NatGateways {
+    /// One NAT gateway for the whole VPC: cheaper, but egress fails if its zone fails.
+    Single,
+    /// One NAT gateway per availability zone.
+    PerAz,
+}
+
+impl NatGateways {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::PerAz => "per_az",
+        }
+    }
+}
+
+/// AWS services reachable through an interface endpoint (the suffix of the service name).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InterfaceEndpoint {
+    #[serde(rename = "secretsmanager")]
+    SecretsManager,
+    #[serde(rename = "sts")]
+    Sts,
+    #[serde(rename = "ecr.api")]
+    EcrApi,
+    #[serde(rename = "ecr.dkr")]
+    EcrDkr,
+    #[serde(rename = "logs")]
+    Logs,
+}
+
+impl InterfaceEndpoint {
+    pub const ALL: [Self; 5] = [Self::SecretsManager, Self::Sts, Self::EcrApi, Self::EcrDkr, Self::Logs];
+
+    pub fn service(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "secretsmanager",
+            Self::Sts => "sts",
+            Self::EcrApi => "ecr.api",
+            Self::EcrDkr => "ecr.dkr",
+            Self::Logs => "logs",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EksSettings {
+    /// Kubernetes minor version, e.g. "1.35".
+    pub version: String,
+    pub endpoint: EksEndpoint,
+    pub node_groups: Vec<NodeGroup>,
+    pub log_retention_days: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EksEndpoint {
+    pub private_access: bool,
+    pub public_access: bool,
+    /// CIDRs allowed to reach the public endpoint.
+    pub public_access_cidrs: Vec<String>,
+    /// The only way to allow 0.0.0.0/0 on the public endpoint: say so explicitly.
+    pub allow_public_access_from_anywhere: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeGroup {
+    pub name: String,
+    pub instance_types: Vec<String>,
+    pub capacity_type: CapacityType,
+    pub min_size: u32,
+    pub desired_size: u32,
+    pub max_size: u32,
+    pub disk_size_gib: u32,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CapacityType {
+    #[serde(rename = "ON_DEMAND")]
+    OnDemand,
+    #[serde(rename = "SPOT")]
+    Spot,
+}
+
+impl CapacityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnDemand => "ON_DEMAND",
+            Self::Spot => "SPOT",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdsSettings {
+    pub instance_class: String,
+    pub allocated_storage_gib: u32,
+    /// Storage autoscaling ceiling; equal to `allocated_storage_gib` turns autoscaling off.
+    pub max_allocated_storage_gib: u32,
+    pub storage_type: StorageType,
+    /// PostgreSQL version: a major ("17", recommended: RDS applies minor upgrades) or a
+    /// major.minor ("17.7", pinned: automatic minor upgrades are then off).
+    pub engine_version: String,
+    pub multi_az: bool,
+    pub backup_retention_days: u32,
+    pub deletion_protection: bool,
+    pub performance_insights: bool,
+    pub monitoring_interval_seconds: u32,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageType {
+    Gp2,
+    Gp3,
+    Io1,
+    Io2,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub versioning: bool,
+    pub force_destroy: bool,
+    pub access_logging: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupabaseSettings {
+    /// Create HorizontalPodAutoscalers for components that define `hpa`.
+    pub hpa_enabled: bool,
+    pub components: Components,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Components {
+    pub kong: Component,
+    pub postgrest: Component,
+    pub gotrue: Component,
+    pub realtime: Component,
+    pub storage: Component,
+    pub meta: Component,
+    pub studio: Component,
+}
+
+impl Components {
+    /// Each component with its YAML key, in a fixed order.
+    pub fn iter(&self) -> [(&'static str, &Component); 7] {
+        [
+            ("kong", &self.kong),
+            ("postgrest", &self.postgrest),
+            ("gotrue", &self.gotrue),
+            ("realtime", &self.realtime),
+            ("storage", &self.storage),
+            ("meta", &self.meta),
+            ("studio", &self.studio),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub image: Image,
+    pub replicas: u32,
+    pub resources: Resources,
+    /// Autoscaling bounds; `null` keeps the replica count fixed.
+    pub hpa: Option<Hpa>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub repository: String,
+    pub tag: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    pub requests: Amounts,
+    pub limits: Amounts,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amounts {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hpa {
+    pub min: u32,
+    pub max: u32,
+    /// Target average CPU utilisation, percent of requests.
+    pub cpu_target: u32,
+}

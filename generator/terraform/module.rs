@@ -1,0 +1,118 @@
+//! The Terraform IR: modules, layer roots, variables and outputs, independent of text.
+
+use hcl::Expression;
+
+use super::block::Block;
+use super::types::TfType;
+
+#[derive(Clone, Debug)]
+pub struct Validation {
+    pub condition: Expression,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub ty: TfType,
+    pub default: Option<Expression>,
+    pub validations: Vec<Validation>,
+}
+
+impl Variable {
+    pub fn new(name: &'static str, ty: TfType, description: &'static str) -> Self {
+        Self { name, description, ty, default: None, validations: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn default(mut self, value: impl Into<Expression>) -> Self {
+        self.default = Some(value.into());
+        self
+    }
+
+    /// Adds a `validation` block; `condition` is HCL.
+    #[must_use]
+    pub fn validate(mut self, condition: &str, message: &str) -> Self {
+        self.validations.push(Validation { condition: super::expr::e(condition), message: message.to_string() });
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub value: Expression,
+}
+
+impl Output {
+    pub fn new(name: &'static str, description: &'static str, value: &str) -> Self {
+        Self { name, description, value: super::expr::e(value) }
+    }
+}
+
+/// One `.tf` file of blocks.
+#[derive(Clone, Debug)]
+pub struct TfFile {
+    pub name: &'static str,
+    pub blocks: Vec<Block>,
+}
+
+/// A reusable module under `modules/<name>/`, the same for every environment.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub variables: Vec<Variable>,
+    pub files: Vec<TfFile>,
+    pub outputs: Vec<Output>,
+}
+
+/// How a root feeds one module input.
+#[derive(Clone, Debug)]
+pub enum Bind {
+    /// A value from the config: a root variable set in `terraform.tfvars`.
+    Tfvar(hcl::Value),
+    /// Wiring: an expression such as a remote-state output.
+    Expr(Expression),
+}
+
+/// A module variable together with this environment's value for it. Module variables, root
+/// variables, the module call and `terraform.tfvars` are all derived from one list of these,
+/// so an input can never be declared without being set, or set without being declared.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub var: Variable,
+    pub bind: Bind,
+}
+
+impl Input {
+    pub fn tfvar(var: Variable, value: impl Into<hcl::Value>) -> Self {
+        Self { var, bind: Bind::Tfvar(value.into()) }
+    }
+}
+
+/// The S3 backend of a root.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+}
+
+/// A layer's root module for one environment: `out/environments/<region>/<env>/<layer>/`.
+#[derive(Clone, Debug)]
+pub struct Root {
+    pub dir: String,
+    pub title: String,
+    pub backend: Backend,
+    /// Root-only variables (the provider's), with their values.
+    pub own_inputs: Vec<Input>,
+    /// The module this root calls and what it passes.
+    pub module: &'static str,
+    pub module_inputs: Vec<Input>,
+    /// Blocks besides the module call (remote state, provider).
+    pub blocks: Vec<Block>,
+    pub outputs: Vec<Output>,
+}
