@@ -15,6 +15,7 @@ pub mod plan;
 pub mod report;
 pub mod resolve;
 pub mod terraform;
+pub mod timings;
 pub mod validate;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -24,6 +25,7 @@ use emit::Files;
 use output::Scope;
 use resolve::model::{EnvId, Environment};
 use resolve::{Model, Resolved};
+use timings::Timings;
 use validate::Date;
 
 /// Everything that can stop a run.
@@ -65,7 +67,16 @@ pub struct Checked {
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Invalid`] listing every problem.
 pub fn check_config(path: &Utf8Path, today: Date) -> Result<Checked, Error> {
-    check_loaded(load::load_file(path)?, today)
+    check_config_timed(path, today, &mut Timings::default())
+}
+
+/// As [`check_config`], recording stage timings.
+///
+/// # Errors
+/// As [`check_config`].
+pub fn check_config_timed(path: &Utf8Path, today: Date, timings: &mut Timings) -> Result<Checked, Error> {
+    let loaded = timings.stage("load", || load::load_file(path))?;
+    check_loaded(loaded, today, timings)
 }
 
 /// As [`check_config`], for config text already in memory (`name` labels diagnostics).
@@ -73,15 +84,15 @@ pub fn check_config(path: &Utf8Path, today: Date) -> Result<Checked, Error> {
 /// # Errors
 /// [`Error::Invalid`] listing every problem.
 pub fn check_text(name: &str, text: String, today: Date) -> Result<Checked, Error> {
-    check_loaded(load::parse(name, text)?, today)
+    check_loaded(load::parse(name, text)?, today, &mut Timings::default())
 }
 
-fn check_loaded(loaded: load::Loaded, today: Date) -> Result<Checked, Error> {
-    let model = match resolve::resolve(loaded) {
+fn check_loaded(loaded: load::Loaded, today: Date, timings: &mut Timings) -> Result<Checked, Error> {
+    let model = match timings.stage("resolve", || resolve::resolve(loaded)) {
         Ok(model) => model,
         Err((loaded, problems)) => return Err(Error::Invalid(Report::new(loaded.source, problems))),
     };
-    let diagnostics: Vec<Diagnostic> = validate::validate(&model, today);
+    let diagnostics: Vec<Diagnostic> = timings.stage("validate", || validate::validate(&model, today));
     let source: Source = model.loaded.source.clone();
     let report = Report::new(source, diagnostics);
     if report.errors() > 0 {
@@ -125,9 +136,17 @@ fn first_id(model: &Model) -> String {
 /// # Errors
 /// [`Error::Bug`] when the generator produces inconsistent output.
 pub fn render(envs: &[&Resolved], all: bool) -> Result<(Files, Scope), Error> {
+    render_timed(envs, all, &mut Timings::default())
+}
+
+/// As [`render`], recording stage timings.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_timed(envs: &[&Resolved], all: bool, timings: &mut Timings) -> Result<(Files, Scope), Error> {
     let environments: Vec<&Environment> = envs.iter().map(|r| &r.env).collect();
-    let plan = plan::plan(environments.iter().copied());
-    let files = emit::emit(&plan)?;
+    let plan = timings.stage("plan", || plan::plan(environments.iter().copied()));
+    let files = timings.stage("emit", || emit::emit(&plan))?;
     let dirs = if all {
         vec!["modules".into(), "out".into()]
     } else {

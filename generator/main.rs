@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 
 use supabase_aws_gen::load::path::KeyPath;
 use supabase_aws_gen::validate::Date;
-use supabase_aws_gen::{Checked, Error, check_config, output, render, report, select};
+use supabase_aws_gen::timings::Timings;
+use supabase_aws_gen::{Checked, Error, check_config_timed, output, render_timed, report, select};
 
 /// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
 ///
@@ -88,7 +89,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
     let Global { config, out } = cli.global;
-    let Checked { model, warnings } = check_config(&config, today())?;
+    let mut timings = Timings::new(std::env::var_os("SUPABASE_AWS_GEN_TIMINGS").is_some());
+    let Checked { model, warnings } = check_config_timed(&config, today(), &mut timings)?;
     if !warnings.items.is_empty() {
         eprint!("{}", warnings.render(color));
     }
@@ -116,18 +118,26 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
         }
         Command::Generate(args) => {
             let envs = select(&model, &args.environments, args.all)?;
-            let (files, scope) = render(&envs, args.all)?;
+            let (files, scope) = render_timed(&envs, args.all, &mut timings)?;
             let root = out.unwrap_or_else(|| default_out(&config));
             if args.check {
-                let report = output::check(&root, &files, &scope)?;
+                let report = timings.stage("check", || output::check(&root, &files, &scope))?;
                 println!("{report}");
+                print_timings(&timings);
                 return Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
-            let outcome = output::write(&root, &files, &scope)?;
+            let outcome = timings.stage("write", || output::write(&root, &files, &scope))?;
             println!("{outcome}");
+            print_timings(&timings);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_timings(timings: &Timings) {
+    if let Some(report) = timings.report() {
+        eprint!("{report}");
+    }
 }
 
 /// The directory holding the config file: the repository, when run from its root.

@@ -60,12 +60,54 @@ fn finish(text: &str) -> String {
         }
         after_comment = false;
     }
-    let mut out = align(&lines.join("\n"));
+    let mut out = align(&collapse_scalar_lists(&lines).join("\n"));
     while out.ends_with('\n') {
         out.pop();
     }
     out.push('\n');
     out
+}
+
+/// Lists of plain values go on one line (`azs = ["a", "b"]`), as people write them, when the
+/// line stays within 100 columns; lists holding objects or other lists stay one item per line.
+fn collapse_scalar_lists(lines: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let opener = &lines[i];
+        if opener.ends_with('[') {
+            let indent = opener.len() - opener.trim_start().len();
+            let close = (i + 1..lines.len()).find(|&j| !is_scalar_item(&lines[j]));
+            if let Some(j) = close {
+                let closing = &lines[j];
+                let closes_here = closing.trim_start().starts_with(']') && closing.len() - closing.trim_start().len() == indent;
+                if closes_here && j > i + 1 {
+                    let items: Vec<&str> = lines[i + 1..j].iter().map(|l| l.trim().trim_end_matches(',')).collect();
+                    let joined = format!("{}{}{}", opener, items.join(", "), closing.trim_start());
+                    if joined.len() <= 100 {
+                        out.push(joined);
+                        i = j + 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(opener.clone());
+        i += 1;
+    }
+    out
+}
+
+/// A list item that is one string, number, boolean or reference.
+fn is_scalar_item(line: &str) -> bool {
+    let item = line.trim().trim_end_matches(',');
+    if item.is_empty() {
+        return false;
+    }
+    if let Some(inner) = item.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return !inner.contains('"') || inner.contains("\\\"");
+    }
+    item.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*'))
 }
 
 fn unquote(quoted: &str) -> String {

@@ -24,22 +24,12 @@ pub type Files = BTreeMap<Utf8PathBuf, String>;
 /// [`Error::Bug`] when two environments disagree on a shared module, or a template fails.
 pub fn emit(plan: &Plan) -> Result<Files, Error> {
     let mut files = Files::new();
-    let mut modules = Files::new();
-    for module in &plan.modules {
-        let mut rendered = Files::new();
-        terraform::module(module, &mut rendered).map_err(Error::Bug)?;
-        for (path, contents) in rendered {
-            match modules.get(&path) {
-                Some(existing) if *existing != contents => {
-                    return Err(Error::Bug(format!("module file {path} differs between environments")));
-                }
-                _ => {
-                    modules.insert(path, contents);
-                }
-            }
+    for (i, module) in plan.modules.iter().enumerate() {
+        if plan.modules[..i].iter().any(|m| m.name == module.name) {
+            return Err(Error::Bug(format!("module {} differs between environments", module.name)));
         }
+        terraform::module(module, &mut files).map_err(Error::Bug)?;
     }
-    files.extend(modules);
     for root in &plan.roots {
         terraform::root(root, &mut files).map_err(Error::Bug)?;
     }

@@ -84,7 +84,7 @@ fn to_diagnostic(err: &serde_saphyr::Error, text: &str) -> Diagnostic {
 fn plain_message(err: &serde_saphyr::Error) -> String {
     let full = err.without_snippet().to_string();
     let first = full.lines().next().unwrap_or_default().trim();
-    let trimmed = match first.rfind(" at line ") {
+    let trimmed = match first.find(" at line ") {
         Some(n) => &first[..n],
         None => first,
     };

@@ -14,9 +14,18 @@ use naming::Layer;
 /// Everything to emit for a set of environments.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
-    /// One entry per environment that uses a module; emit checks they are identical.
+    /// Each module once; a second, different definition under the same name is kept too so
+    /// that emit can report the inconsistency (a generator bug) instead of hiding it.
     pub modules: Vec<Module>,
     pub roots: Vec<Root>,
+}
+
+impl Plan {
+    fn add_module(&mut self, module: Module) {
+        if !self.modules.iter().any(|m| *m == module) {
+            self.modules.push(module);
+        }
+    }
 }
 
 pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
@@ -25,7 +34,7 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
         let inputs = networking::inputs(env);
         let module = networking::module(&inputs);
         plan.roots.push(root(env, Layer::Networking, &module, inputs));
-        plan.modules.push(module);
+        plan.add_module(module);
     }
     plan
 }

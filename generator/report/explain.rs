@@ -32,7 +32,10 @@ pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<S
             .yaml
             .as_ref()
             .and_then(|y| model.loaded.map.locate(y))
-            .map(|(_, entry)| format!(" ({}:{})", model.loaded.source.name, entry.anchor().line))
+            .map(|(_, entry)| {
+                let pos = entry.anchor();
+                format!(" ({}:{}:{})", model.loaded.source.name, pos.line, pos.column)
+            })
             .unwrap_or_default();
         let line = format!("{path} = {value}");
         let _ = writeln!(out, "{line:<width$}  # {}{place}", provenance.origin);
@@ -47,9 +50,14 @@ fn lookup<'a>(tree: &'a Value, path: &KeyPath) -> Option<&'a Value> {
     })
 }
 
-/// Leaves in document order; empty collections count as leaves.
+/// Leaves in document order; empty collections and lists of plain values count as leaves.
 fn collect(value: &Value, path: KeyPath, out: &mut Vec<(KeyPath, String)>) {
+    let plain = |v: &Value| !(v.is_object() || v.is_array());
     match value {
+        Value::Array(items) if items.iter().all(plain) => {
+            let items: Vec<String> = items.iter().map(Value::to_string).collect();
+            out.push((path, format!("[{}]", items.join(", "))));
+        }
         Value::Object(map) if !map.is_empty() => {
             for (k, v) in map {
                 collect(v, path.key(k.clone()), out);

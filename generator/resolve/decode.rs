@@ -13,6 +13,11 @@ use crate::load::source_map::Pos;
 /// Maps a path inside the decoded value to the YAML key that set it and its position.
 pub trait Locate {
     fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>);
+
+    /// The value at `path` exactly as written in the file (before YAML typed it), if known.
+    fn written(&self, _path: &KeyPath) -> Option<String> {
+        None
+    }
 }
 
 /// Decodes `value` into `T`.
@@ -23,7 +28,7 @@ pub fn decode<T: DeserializeOwned>(value: &Value, locate: &dyn Locate) -> Result
     serde_path_to_error::deserialize::<_, T>(value).map_err(|err| {
         let mut path = to_key_path(err.path());
         let message = err.inner().to_string();
-        let (code, message, help) = explain(&message, &mut path, value);
+        let (code, message, help) = explain(&message, &mut path, value, locate);
         let (key, pos) = locate.locate(&path);
         let mut d = Diagnostic::error(code, message).at(key, pos);
         if let Some(help) = help {
@@ -44,7 +49,7 @@ fn to_key_path(path: &serde_path_to_error::Path) -> KeyPath {
 }
 
 /// Classifies serde's message; may extend `path` to the offending key.
-fn explain(message: &str, path: &mut KeyPath, root: &Value) -> (&'static str, String, Option<String>) {
+fn explain(message: &str, path: &mut KeyPath, root: &Value, locate: &dyn Locate) -> (&'static str, String, Option<String>) {
     let ticked = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_string).collect() };
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = ticked(rest);
@@ -76,18 +81,37 @@ fn explain(message: &str, path: &mut KeyPath, root: &Value) -> (&'static str, St
         };
         return ("invalid-value", format!("`{given}` is not allowed here"), Some(help));
     }
-    if message.starts_with("invalid type") {
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
+        let expected = human(expected);
+        let written = locate.written(path);
         let got = lookup(root, path);
-        let help = match (got, message.contains("expected a string")) {
-            (Some(Value::Number(n)), true) => Some(format!(
-                "quote it: \"{n}\" (YAML reads unquoted numbers as numbers, so 1.30 becomes 1.3)"
-            )),
-            (Some(Value::Bool(b)), true) => Some(format!("quote it: \"{b}\"")),
-            _ => message.split("expected ").nth(1).map(|e| format!("write {e} here")),
+        let help = match (got, expected == "a string") {
+            (Some(Value::Number(_) | Value::Bool(_)), true) => {
+                let text = written.unwrap_or_else(|| got.map(Value::to_string).unwrap_or_default());
+                format!("quote it: \"{text}\" (unquoted, YAML reads it as a number or boolean: 1.30 becomes 1.3, 0123 loses its zero)")
+            }
+            _ => format!("write {expected} here"),
         };
-        return ("wrong-type", message.to_string(), help);
+        let found = found.replace("floating point", "number").replace("integer", "number");
+        return ("wrong-type", format!("expected {expected}, found {found}"), Some(help));
     }
     ("invalid-value", message.to_string(), None)
+}
+
+/// serde's names for types, in words a config author uses.
+fn human(expected: &str) -> &str {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number (0 or more)",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "a sequence" => "a list",
+        "a map" => "a mapping",
+        e if e.starts_with("struct ") => "a mapping of keys",
+        e if e.starts_with("enum ") => "one of the allowed names",
+        e => e,
+    }
 }
 
 fn lookup<'a>(root: &'a Value, path: &KeyPath) -> Option<&'a Value> {
@@ -133,6 +157,7 @@ mod tests {
         let err = decode::<Rds>(&json!({"instance_class": 1.3, "multi_az": true}), &Here).unwrap_err();
         assert_eq!(err.code, "wrong-type");
         assert!(err.help.unwrap().starts_with("quote it: \"1.3\""));
+        assert_eq!(err.message, "expected a string, found number `1.3`");
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Model {
 
     /// Resolves a path inside a layered value to its YAML key and position.
     pub fn locator<'a>(&'a self, layered: &'a Layered, fallback: KeyPath) -> Locator<'a> {
-        Locator { layered, map: &self.loaded.map, fallback }
+        Locator { layered, map: &self.loaded.map, text: &self.loaded.source.text, fallback }
     }
 }
 
@@ -73,6 +73,7 @@ impl Model {
 pub struct Locator<'a> {
     layered: &'a Layered,
     map: &'a SourceMap,
+    text: &'a str,
     /// Where to point when a value is a built-in default: the entry being resolved.
     fallback: KeyPath,
 }
@@ -83,15 +84,30 @@ impl Locate for Locator<'_> {
         let pos = self.map.locate(&yaml).map(|(_, entry)| entry.anchor());
         (yaml, pos)
     }
+
+    fn written(&self, path: &KeyPath) -> Option<String> {
+        let yaml = self.layered.provenance(path).yaml?;
+        written(self.map, self.text, &yaml)
+    }
 }
 
 /// Locates paths of the raw document itself.
-struct DocLocator<'a>(&'a SourceMap);
+struct DocLocator<'a>(&'a SourceMap, &'a str);
 
 impl Locate for DocLocator<'_> {
     fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
         (path.clone(), self.0.locate(path).map(|(_, e)| e.anchor()))
     }
+
+    fn written(&self, path: &KeyPath) -> Option<String> {
+        written(self.0, self.1, path)
+    }
+}
+
+/// The source text of the scalar at `yaml`.
+fn written(map: &SourceMap, text: &str, yaml: &KeyPath) -> Option<String> {
+    let value = map.exact(yaml)?.value;
+    text.get(value.offset..value.offset + value.len).map(|s| s.trim().to_string())
 }
 
 #[derive(Deserialize)]
@@ -109,7 +125,7 @@ struct Document {
 /// Every problem found (not just the first), with the loaded file handed back for rendering.
 pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
     let map = &loaded.map;
-    let doc: Document = match decode(&loaded.doc, &DocLocator(map)) {
+    let doc: Document = match decode(&loaded.doc, &DocLocator(map, &loaded.source.text)) {
         Ok(doc) => doc,
         Err(d) => return Err((loaded, vec![d])),
     };
@@ -125,7 +141,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
             continue;
         }
         let layered = Layered::new(vec![builtin_layer(), layer(Origin::Tier(name.clone()), &yaml, value)]);
-        let locator = Locator { layered: &layered, map, fallback: yaml.clone() };
+        let locator = Locator { layered: &layered, map, text: &loaded.source.text, fallback: yaml.clone() };
         match decode_settings(&layered, &locator) {
             Ok(settings) => {
                 tiers.insert(name.clone(), Tier { name: name.clone(), settings, layered });
@@ -200,7 +216,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
                 layer(Origin::Region(region_alias.clone()), &KeyPath::root().key("regions").key(region_alias.clone()), region_value),
                 layer(Origin::Environment(id.to_string()), &yaml, value),
             ]);
-            let locator = Locator { layered: &layered, map, fallback: yaml.clone() };
+            let locator = Locator { layered: &layered, map, text: &loaded.source.text, fallback: yaml.clone() };
             let settings = decode_settings(&layered, &locator);
             let identity = decode::<Identity>(&split(layered.merged(), false), &locator);
             match (identity, settings) {

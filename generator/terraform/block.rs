@@ -5,7 +5,7 @@
 
 use hcl::Expression;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Attr(String, Expression),
     Block(Block),
@@ -13,7 +13,7 @@ pub enum Item {
     Comment(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Block {
     pub kind: String,
     pub labels: Vec<String>,

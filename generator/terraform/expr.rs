@@ -4,17 +4,29 @@
 //! while the result is a structured hcl-rs expression: the syntax is checked when the plan is
 //! built (every test builds every plan), and hcl-rs prints it canonically.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use hcl::{Expression, Identifier, Object, ObjectKey};
+
+thread_local! {
+    /// Every environment plans the same module source, so each expression is parsed once.
+    static PARSED: RefCell<HashMap<String, Expression>> = RefCell::new(HashMap::new());
+}
 
 /// Parses one HCL expression.
 ///
 /// # Panics
 /// On invalid HCL: expressions are generator source code, so that is a bug the tests catch.
 pub fn e(source: &str) -> Expression {
+    if let Some(expr) = PARSED.with(|cache| cache.borrow().get(source).cloned()) {
+        return expr;
+    }
     let body = hcl::parse(&format!("x = {source}\n"))
         .unwrap_or_else(|err| panic!("generator bug: invalid HCL expression `{source}`: {err}"));
-    let attr = body.into_attributes().next().expect("parsed a single attribute");
-    attr.expr
+    let expr = body.into_attributes().next().expect("parsed a single attribute").expr;
+    PARSED.with(|cache| cache.borrow_mut().insert(source.to_string(), expr.clone()));
+    expr
 }
 
 /// A quoted string literal (escaped as needed).

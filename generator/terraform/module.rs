@@ -5,13 +5,13 @@ use hcl::Expression;
 use super::block::Block;
 use super::types::TfType;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Validation {
     pub condition: Expression,
     pub message: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Variable {
     pub name: &'static str,
     pub description: &'static str,
@@ -39,7 +39,7 @@ impl Variable {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Output {
     pub name: &'static str,
     pub description: &'static str,
@@ -53,14 +53,14 @@ impl Output {
 }
 
 /// One `.tf` file of blocks.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TfFile {
     pub name: &'static str,
     pub blocks: Vec<Block>,
 }
 
 /// A reusable module under `modules/<name>/`, the same for every environment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Module {
     pub name: &'static str,
     pub summary: &'static str,
@@ -70,7 +70,7 @@ pub struct Module {
 }
 
 /// How a root feeds one module input.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Bind {
     /// A value from the config: a root variable set in `terraform.tfvars`.
     Tfvar(hcl::Value),
@@ -81,7 +81,7 @@ pub enum Bind {
 /// A module variable together with this environment's value for it. Module variables, root
 /// variables, the module call and `terraform.tfvars` are all derived from one list of these,
 /// so an input can never be declared without being set, or set without being declared.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Input {
     pub var: Variable,
     pub bind: Bind,
@@ -94,7 +94,7 @@ impl Input {
 }
 
 /// The S3 backend of a root.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Backend {
     pub bucket: String,
     pub key: String,
@@ -102,7 +102,7 @@ pub struct Backend {
 }
 
 /// A layer's root module for one environment: `out/environments/<region>/<env>/<layer>/`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Root {
     pub dir: String,
     pub title: String,

@@ -33,8 +33,6 @@ resource "aws_vpc_endpoint" "interface" {
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = [for az in var.azs : aws_subnet.eks[az].id]
-  security_group_ids = [
-    aws_security_group.endpoints.id
-  ]
-  tags = merge(var.tags, { Name = "${var.name}-${each.value}" })
+  security_group_ids  = [aws_security_group.endpoints.id]
+  tags                = merge(var.tags, { Name = "${var.name}-${each.value}" })
 }

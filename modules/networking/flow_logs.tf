@@ -5,13 +5,9 @@ data "aws_iam_policy_document" "flow_logs_key" {
   # checkov:skip=CKV_AWS_111:a key policy's Resource "*" is the key itself
   # checkov:skip=CKV_AWS_109:a key policy's Resource "*" is the key itself; administration is limited to the account root
   statement {
-    sid = "AccountAdministration"
-    actions = [
-      "kms:*"
-    ]
-    resources = [
-      "*"
-    ]
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
 
     principals {
       type = "AWS"
@@ -30,15 +26,11 @@ data "aws_iam_policy_document" "flow_logs_key" {
       "kms:GenerateDataKey*",
       "kms:Describe*"
     ]
-    resources = [
-      "*"
-    ]
+    resources = ["*"]
 
     principals {
-      type = "Service"
-      identifiers = [
-        "logs.${data.aws_region.current.name}.amazonaws.com"
-      ]
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
     }
 
     condition {
@@ -74,24 +66,18 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 
 data "aws_iam_policy_document" "flow_logs_assume" {
   statement {
-    actions = [
-      "sts:AssumeRole"
-    ]
+    actions = ["sts:AssumeRole"]
 
     principals {
-      type = "Service"
-      identifiers = [
-        "vpc-flow-logs.amazonaws.com"
-      ]
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
     }
 
     # Only flow logs of this account may assume the role (confused-deputy guard).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
-      values = [
-        data.aws_caller_identity.current.account_id
-      ]
+      values   = [data.aws_caller_identity.current.account_id]
     }
 
     condition {

@@ -63,12 +63,10 @@ resource "aws_subnet" "rds" {
 }
 
 resource "aws_eip" "nat" {
-  for_each = toset(local.nat_azs)
-  domain   = "vpc"
-  tags     = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
-  depends_on = [
-    aws_internet_gateway.this
-  ]
+  for_each   = toset(local.nat_azs)
+  domain     = "vpc"
+  tags       = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
+  depends_on = [aws_internet_gateway.this]
 }
 
 resource "aws_nat_gateway" "this" {
@@ -76,9 +74,7 @@ resource "aws_nat_gateway" "this" {
   allocation_id = aws_eip.nat[each.key].id
   subnet_id     = aws_subnet.public[each.key].id
   tags          = merge(var.tags, { Name = "${var.name}-${each.key}" })
-  depends_on = [
-    aws_internet_gateway.this
-  ]
+  depends_on    = [aws_internet_gateway.this]
 }
 
 resource "aws_route_table" "public" {

@@ -79,13 +79,7 @@ variable "nat_gateway_mode" {
 variable "interface_endpoints" {
   description = "AWS services reached through interface VPC endpoints instead of the NAT gateway."
   type        = list(string)
-  default = [
-    "secretsmanager",
-    "sts",
-    "ecr.api",
-    "ecr.dkr",
-    "logs"
-  ]
+  default     = ["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"]
 
   validation {
     condition     = alltrue([for svc in var.interface_endpoints : contains(["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"], svc)])

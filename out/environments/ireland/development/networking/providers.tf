@@ -3,9 +3,7 @@
 provider "aws" {
   region = var.aws_region
   # Refuses to run against any other account: credentials for the wrong account fail fast.
-  allowed_account_ids = [
-    var.account_id
-  ]
+  allowed_account_ids = [var.account_id]
 
   default_tags {
     tags = var.default_tags

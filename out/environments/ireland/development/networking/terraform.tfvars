@@ -11,33 +11,15 @@ default_tags = {
   Region      = "ireland"
   Tier        = "small"
 }
-name         = "supabase-ireland-development"
-cluster_name = "supabase-ireland-development"
-vpc_cidr     = "10.0.0.0/16"
-azs = [
-  "eu-west-1a",
-  "eu-west-1b",
-  "eu-west-1c"
-]
-public_subnet_cidrs = [
-  "10.0.1.0/24",
-  "10.0.2.0/24",
-  "10.0.3.0/24"
-]
-eks_subnet_cidrs = [
-  "10.0.10.0/24",
-  "10.0.11.0/24",
-  "10.0.12.0/24"
-]
-rds_subnet_cidrs = [
-  "10.0.20.0/24",
-  "10.0.21.0/24",
-  "10.0.22.0/24"
-]
-nat_gateway_mode = "single"
-interface_endpoints = [
-  "secretsmanager"
-]
+name                     = "supabase-ireland-development"
+cluster_name             = "supabase-ireland-development"
+vpc_cidr                 = "10.0.0.0/16"
+azs                      = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+public_subnet_cidrs      = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+eks_subnet_cidrs         = ["10.0.10.0/24", "10.0.11.0/24", "10.0.12.0/24"]
+rds_subnet_cidrs         = ["10.0.20.0/24", "10.0.21.0/24", "10.0.22.0/24"]
+nat_gateway_mode         = "single"
+interface_endpoints      = ["secretsmanager"]
 flow_log_retention_days  = 30
 kms_deletion_window_days = 30
 tags = {

@@ -1,0 +1,187 @@
+//! Bad input: each case edits the valid base config, and the test pins both the problem codes
+//! and the full rendered report (message, file:line:column, YAML snippet, key path, help).
+
+mod common;
+
+use supabase_aws_gen::{Error, check_text};
+
+/// Applies `(find, replace)` edits to the base config; each `find` must occur exactly once.
+fn edited(edits: &[(&str, &str)]) -> String {
+    let mut text = common::base_config();
+    for (find, replace) in edits {
+        assert_eq!(text.matches(find).count(), 1, "edit target `{find}` must occur once");
+        text = text.replacen(find, replace, 1);
+    }
+    text
+}
+
+/// Asserts the config is rejected with exactly these problem codes, and snapshots the report.
+fn rejected(name: &str, text: String, codes: &[&str]) {
+    match check_text("service-tiers.yaml", text, common::TODAY) {
+        Err(Error::Invalid(report)) => {
+            let got: Vec<&str> = report.items.iter().map(|d| d.code).collect();
+            assert_eq!(got, codes, "{}", report.render(false));
+            insta::assert_snapshot!(name, report.render(false));
+        }
+        Err(other) => panic!("expected invalid config, got {other}"),
+        Ok(_) => panic!("expected invalid config, it was accepted"),
+    }
+}
+
+const TEST_TIER: &str = "      tier: dev\n      account_id: \"000000000001\"\n      domain: test.example.com";
+
+#[test]
+fn yaml_syntax() {
+    rejected("yaml_syntax", edited(&[("min_size: 1", "min_size: [1")]), &["yaml-syntax"]);
+}
+
+#[test]
+fn duplicate_yaml_key() {
+    rejected("duplicate_yaml_key", edited(&[("    throwaway: true\n", "    throwaway: true\n    throwaway: false\n")]), &["yaml-duplicate-key"]);
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    rejected("unknown_key", edited(&[("instance_class:", "instanse_class:")]), &["unknown-key"]);
+}
+
+#[test]
+fn wrong_type() {
+    rejected("wrong_type", edited(&[("min_size: 1", "min_size: one")]), &["wrong-type"]);
+}
+
+#[test]
+fn unquoted_account_id_loses_its_zeros() {
+    rejected("unquoted_account_id", edited(&[(TEST_TIER, "      tier: dev\n      account_id: 000000000001\n      domain: test.example.com")]), &["wrong-type"]);
+}
+
+#[test]
+fn key_in_the_wrong_layer() {
+    rejected("key_in_wrong_layer", edited(&[("    throwaway: true\n", "    throwaway: true\n    account_id: \"000000000001\"\n")]), &["unknown-key"]);
+}
+
+#[test]
+fn unknown_tier() {
+    rejected("unknown_tier", edited(&[(TEST_TIER, "      tier: deve\n      account_id: \"000000000001\"\n      domain: test.example.com")]), &["unknown-tier"]);
+}
+
+#[test]
+fn unknown_region() {
+    rejected("unknown_region", edited(&[("environments:\n  virginia:", "environments:\n  virgina:")]), &["unknown-region"]);
+}
+
+#[test]
+fn invalid_cidr() {
+    rejected("invalid_cidr", edited(&[("cidr: 10.0.0.0/16", "cidr: 10.0.0.0/33")]), &["invalid-cidr"]);
+}
+
+#[test]
+fn subnet_outside_vpc() {
+    rejected("subnet_outside_vpc", edited(&[("[10.0.1.0/24, 10.0.2.0/24]", "[10.0.1.0/24, 10.9.2.0/24]")]), &["subnet-outside-vpc"]);
+}
+
+#[test]
+fn overlapping_subnets() {
+    rejected("overlapping_subnets", edited(&[("[10.0.3.0/24, 10.0.4.0/24]", "[10.0.1.128/25, 10.0.4.0/24]")]), &["subnet-overlap"]);
+}
+
+#[test]
+fn subnet_count_differs_from_zone_count() {
+    rejected("subnet_count", edited(&[("[10.0.16.0/20, 10.0.32.0/20]", "[10.0.16.0/20]")]), &["subnet-count"]);
+}
+
+#[test]
+fn vpcs_overlap_within_an_account_and_region() {
+    let demo = "        cidr: 10.1.0.0/16\n        public_subnets: [10.1.1.0/24, 10.1.2.0/24]\n        eks_subnets: [10.1.16.0/20, 10.1.32.0/20]\n        rds_subnets: [10.1.3.0/24, 10.1.4.0/24]";
+    let same = "        cidr: 10.0.0.0/16\n        public_subnets: [10.0.1.0/24, 10.0.2.0/24]\n        eks_subnets: [10.0.16.0/20, 10.0.32.0/20]\n        rds_subnets: [10.0.3.0/24, 10.0.4.0/24]";
+    rejected("vpc_overlap", edited(&[(demo, same)]), &["vpc-overlap"]);
+}
+
+#[test]
+fn node_group_sizes_out_of_order() {
+    rejected("node_group_sizes", edited(&[("desired_size: 1", "desired_size: 3")]), &["invalid-range"]);
+}
+
+#[test]
+fn duplicate_node_group_names() {
+    let second = "          disk_size_gib: 20\n        - name: system\n          instance_types: [t3.large]\n          capacity_type: ON_DEMAND\n          min_size: 1\n          desired_size: 1\n          max_size: 2\n          disk_size_gib: 20\n";
+    rejected("duplicate_node_group", edited(&[("          disk_size_gib: 20\n", second)]), &["duplicate-node-group"]);
+}
+
+#[test]
+fn spot_only_cluster_cannot_run_coredns() {
+    rejected("spot_only", edited(&[("capacity_type: ON_DEMAND", "capacity_type: SPOT")]), &["no-system-node-group"]);
+}
+
+#[test]
+fn hpa_min_above_max() {
+    rejected("hpa_min_above_max", edited(&[("hpa: { min: 2, max: 4", "hpa: { min: 5, max: 4")]), &["invalid-range"]);
+}
+
+#[test]
+fn replicas_outside_hpa_bounds() {
+    rejected("replicas_outside_hpa", edited(&[("replicas: 2", "replicas: 6")]), &["replicas-outside-hpa"]);
+}
+
+#[test]
+fn max_storage_below_allocated() {
+    rejected("max_storage", edited(&[("max_allocated_storage_gib: 40", "max_allocated_storage_gib: 10")]), &["invalid-range"]);
+}
+
+#[test]
+fn public_endpoint_open_to_the_world() {
+    rejected("open_endpoint", edited(&[("[203.0.113.0/24]", "[0.0.0.0/0]")]), &["open-endpoint"]);
+}
+
+#[test]
+fn public_endpoint_open_to_the_world_with_opt_in_is_accepted() {
+    let text = edited(&[("[203.0.113.0/24]", "[0.0.0.0/0]\n        allow_public_access_from_anywhere: true")]);
+    common::checked(&text);
+}
+
+#[test]
+fn reserved_tag_and_long_names() {
+    let text = edited(&[
+        ("    demo:\n", "    demonstration-environment:\n"),
+        ("domain: demo.example.com\n", "domain: demo.example.com\n      tags: { Project: other }\n"),
+    ]);
+    rejected("reserved_tag_long_name", text, &["invalid-name", "name-too-long", "reserved-tag"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = edited(&[
+        ("desired_size: 1", "desired_size: 3"),
+        ("replicas: 2", "replicas: 6"),
+        ("[10.0.16.0/20, 10.0.32.0/20]", "[10.0.16.0/20]"),
+        ("cidr: 10.1.0.0/16", "cidr: 10.1.0.0/33"),
+    ]);
+    rejected("many_problems", text, &["invalid-range", "replicas-outside-hpa", "subnet-count", "invalid-cidr"]);
+}
+
+#[test]
+fn yaml_bomb_is_rejected() {
+    let mut text = common::base_config();
+    text.push_str("lol0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        text.push_str(&format!("lol{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    rejected("yaml_bomb", text, &["yaml-limit"]);
+}
+
+#[test]
+fn deep_nesting_is_rejected() {
+    let mut text = common::base_config();
+    text.push_str(&format!("deep: {}{}\n", "[".repeat(200), "]".repeat(200)));
+    rejected("deep_nesting", text, &["yaml-limit"]);
+}
+
+#[test]
+fn outdated_versions_are_warnings_not_errors() {
+    let text = edited(&[("version: \"1.35\"", "version: \"1.30\""), ("      deletion_protection: false\n", "      deletion_protection: false\n      engine_version: \"15.8\"\n")]);
+    let checked = common::checked(&text);
+    let codes: Vec<&str> = checked.warnings.items.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["version-unsupported", "version-unsupported"]);
+    insta::assert_snapshot!("outdated_versions", checked.warnings.render(false));
+}
