@@ -16,6 +16,10 @@ test:
 validate:
     scripts/validate-terraform.sh
 
+# checkov over modules/ and out/: zero failed checks, every skip with its reason.
+checkov:
+    scripts/checkov.sh
+
 # Median wall time and max RSS of generate and --check for 1, 20 and 100 environments.
 bench *sizes="1 20 100":
     scripts/bench.sh {{sizes}}

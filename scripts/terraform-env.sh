@@ -27,8 +27,7 @@ if [ -z "${TF_PROVIDER_MIRROR:-}" ] || [ ! -d "$TF_PROVIDER_MIRROR/registry.terr
 fi
 export TF_PROVIDER_MIRROR
 
-mkdir -p "$repo_root/.cache/terraform/plugin-cache"
+mkdir -p "$repo_root/.cache/terraform"
 export TF_CLI_CONFIG_FILE="$repo_root/.cache/terraform/terraformrc"
-sed -e "s|@MIRROR@|$TF_PROVIDER_MIRROR|" -e "s|@CACHE@|$repo_root/.cache/terraform/plugin-cache|" \
-  "$repo_root/scripts/terraformrc.in" > "$TF_CLI_CONFIG_FILE"
+sed -e "s|@MIRROR@|$TF_PROVIDER_MIRROR|" "$repo_root/scripts/terraformrc.in" > "$TF_CLI_CONFIG_FILE"
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1

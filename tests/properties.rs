@@ -90,7 +90,7 @@ fn yaml(c: &Case) -> String {
             (0..c.zones).map(|z| format!("10.{e}.{}.0/24", base + z)).collect::<Vec<_>>().join(", ")
         };
         envs.push_str(&format!(
-            "    env{e}:\n      tier: t\n      account_id: \"00000000000{e}\"\n      domain: env{e}.example.org\n      state: {{ bucket: state-{e} }}\n      vpc:\n        cidr: 10.{e}.0.0/16\n        public_subnets: [{}]\n        eks_subnets: [{}]\n        rds_subnets: [{}]\n      tags: {{ {} }}\n",
+            "    env{e}:\n      tier: t\n      account_id: \"00000000000{e}\"\n      domain: env{e}.example.org\n      cluster_admins: [\"arn:aws:iam::00000000000{e}:role/admin\"]\n      state: {{ bucket: state-{e} }}\n      vpc:\n        cidr: 10.{e}.0.0/16\n        public_subnets: [{}]\n        eks_subnets: [{}]\n        rds_subnets: [{}]\n      tags: {{ {} }}\n",
             subnets(0),
             subnets(10),
             subnets(20),

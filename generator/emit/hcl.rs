@@ -56,7 +56,7 @@ fn finish(text: &str) -> String {
         }
         // A comment sticks to what follows it: drop the blank line hcl-rs puts before blocks.
         if !(after_comment && line.is_empty()) {
-            lines.push(line.to_string());
+            lines.push(space_object_for(&empty_block(line)));
         }
         after_comment = false;
     }
@@ -110,6 +110,57 @@ fn is_scalar_item(line: &str) -> bool {
     item.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*'))
 }
 
+/// hcl-rs prints an empty block as `filter {    }`; terraform fmt writes `filter {}`.
+fn empty_block(line: &str) -> String {
+    match (line.strip_suffix('}'), line.rfind('{')) {
+        (Some(head), Some(open)) if open < head.len() && head[open + 1..].trim().is_empty() && !head[open + 1..].is_empty() => {
+            format!("{}}}", &line[..=open])
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// hcl-rs prints `{for k, v in m : k => v}`; terraform fmt puts spaces inside object `for`
+/// braces: `{ for k, v in m : k => v }` (tuple `[for ...]` keeps none).
+fn space_object_for(line: &str) -> String {
+    if !line.contains("{for ") {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut braces: Vec<bool> = Vec::new(); // per open brace: is it an object `for`?
+    let mut in_string = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_string => {
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+                continue;
+            }
+            '"' => in_string = !in_string,
+            '{' if !in_string => {
+                let is_for = chars.clone().take(4).collect::<String>() == "for ";
+                braces.push(is_for);
+                out.push(c);
+                if is_for {
+                    out.push(' ');
+                }
+                continue;
+            }
+            '}' if !in_string => {
+                if braces.pop() == Some(true) && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn unquote(quoted: &str) -> String {
     let inner = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(quoted);
     inner.replace("\\\"", "\"").replace("$${", "${").replace("%%{", "%{").replace("\\\\", "\\")
@@ -119,6 +170,20 @@ fn unquote(quoted: &str) -> String {
 mod tests {
     use super::*;
     use crate::terraform::{e, s};
+
+    #[test]
+    fn object_for_expressions_get_inner_spaces() {
+        assert_eq!(space_object_for("  v = {for k, r in x : k => r.arn}"), "  v = { for k, r in x : k => r.arn }");
+        assert_eq!(space_object_for("  v = merge({for k in x : k => { a = 1 }}, {})"), "  v = merge({ for k in x : k => { a = 1 } }, {})");
+        assert_eq!(space_object_for("  v = \"{for x}\""), "  v = \"{for x}\"");
+    }
+
+    #[test]
+    fn empty_blocks_are_closed_on_the_same_line() {
+        assert_eq!(empty_block("    filter {    }"), "    filter {}");
+        assert_eq!(empty_block("  x = {}"), "  x = {}");
+        assert_eq!(empty_block("  x = \"{ }\""), "  x = \"{ }\"");
+    }
 
     #[test]
     fn comments_sit_inside_blocks_and_stick_to_what_follows() {

@@ -1,7 +1,5 @@
 //! Terraform files of modules and layer roots.
 
-use std::collections::BTreeSet;
-
 use hcl::Expression;
 
 use super::{Files, hcl as print, header};
@@ -23,43 +21,42 @@ pub fn module(module: &Module, files: &mut Files) -> Result<(), String> {
 
 pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
     let dir = &root.dir;
-    let mut seen = BTreeSet::new();
-    for input in root.own_inputs.iter().chain(&root.module_inputs) {
-        if !seen.insert(input.var.name) {
-            return Err(format!("{dir}: variable `{}` is declared twice", input.var.name));
-        }
-    }
-    let tfvar_inputs: Vec<&Input> =
-        root.own_inputs.iter().chain(&root.module_inputs).filter(|i| matches!(i.bind, Bind::Tfvar(_))).collect();
+    let tfvar_inputs = root_variables(root)?;
 
-    let backend = Block::new("terraform", &[]).child("backend", |b| {
-        let mut b = b;
-        b.labels.push("s3".into());
-        b.attr("bucket", s(&root.backend.bucket))
+    let backend = Block::new("terraform", &[]).block(
+        Block::new("backend", &["s3"])
+            .attr("bucket", s(&root.backend.bucket))
             .attr("key", s(&root.backend.key))
             .attr("region", s(&root.backend.region))
             .attr("encrypt", true)
             .comment("S3-native state locking (Terraform >= 1.10): no DynamoDB table needed.")
-            .attr("use_lockfile", true)
-    });
+            .attr("use_lockfile", true),
+    );
     files.insert(format!("{dir}/versions.tf").into(), header::hcl(&print::blocks(&[versions()])));
     files.insert(format!("{dir}/backend.tf").into(), header::hcl(&print::blocks(&[backend])));
-    files.insert(format!("{dir}/providers.tf").into(), header::hcl(&print::blocks(&root.blocks)));
+    for file in &root.files {
+        files.insert(format!("{dir}/{}", file.name).into(), header::hcl(&print::blocks(&file.blocks)));
+    }
 
     let variables: Vec<Block> = tfvar_inputs.iter().map(|i| variable(&i.var)).collect();
     files.insert(format!("{dir}/variables.tf").into(), header::hcl(&print::blocks(&variables)));
 
     let depth = dir.split('/').count();
-    let source = format!("{}modules/{}", "../".repeat(depth), root.module);
-    let mut call = Block::new("module", &[root.module]).attr("source", s(source));
-    for input in &root.module_inputs {
-        let value = match &input.bind {
-            Bind::Tfvar(_) => e(&format!("var.{}", input.var.name)),
-            Bind::Expr(expr) => expr.clone(),
-        };
-        call = call.attr(input.var.name, value);
-    }
-    files.insert(format!("{dir}/main.tf").into(), header::hcl(&print::blocks(&[call])));
+    let calls: Vec<Block> = root
+        .calls
+        .iter()
+        .map(|call| {
+            let source = format!("{}modules/{}", "../".repeat(depth), call.module);
+            call.inputs.iter().fold(Block::new("module", &[call.label]).attr("source", s(source)), |block, input| {
+                let value = match &input.bind {
+                    Bind::Tfvar(_) => e(&format!("var.{}", input.var.name)),
+                    Bind::Expr(expr) => expr.clone(),
+                };
+                block.attr(input.var.name, value)
+            })
+        })
+        .collect();
+    files.insert(format!("{dir}/main.tf").into(), header::hcl(&print::blocks(&calls)));
 
     let outputs: Vec<Block> = root.outputs.iter().map(|o| output(o.name, o.description, &o.value)).collect();
     files.insert(format!("{dir}/outputs.tf").into(), header::hcl(&print::blocks(&outputs)));
@@ -73,6 +70,22 @@ pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
         .collect();
     files.insert(format!("{dir}/terraform.tfvars").into(), header::hcl(&print::attributes(&tfvars)));
     Ok(())
+}
+
+/// The root's variables: its own, then each call's `Tfvar` inputs, shared names merged.
+fn root_variables(root: &Root) -> Result<Vec<&Input>, String> {
+    let mut vars: Vec<&Input> = Vec::new();
+    let inputs = root.own_inputs.iter().chain(root.calls.iter().flat_map(|c| &c.inputs));
+    for input in inputs.filter(|i| matches!(i.bind, Bind::Tfvar(_))) {
+        match vars.iter().find(|v| v.var.name == input.var.name) {
+            None => vars.push(input),
+            Some(seen) if seen.var.ty == input.var.ty && seen.bind == input.bind => {}
+            Some(_) => {
+                return Err(format!("{}: variable `{}` is passed to two modules with different types or values", root.dir, input.var.name));
+            }
+        }
+    }
+    Ok(vars)
 }
 
 fn versions() -> Block {

@@ -1,13 +1,16 @@
 //! Stage 4, plan: turn resolved environments into the Terraform IR (modules and layer roots).
 //!
-//! Layers live one per file; `naming` holds every derived name so all layers agree.
+//! One folder or file per layer; `naming` holds every derived name so all layers agree, and
+//! `iam` the policy-document helpers the layers share.
 
+pub mod core;
+pub mod iam;
 pub mod naming;
 pub mod networking;
 mod roots;
 
 use crate::resolve::model::Environment;
-use crate::terraform::{Module, Output, Root};
+use crate::terraform::{Module, ModuleCall, Output, Root, TfFile, e};
 
 use naming::Layer;
 
@@ -33,27 +36,40 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
     for env in envs {
         let inputs = networking::inputs(env);
         let module = networking::module(&inputs);
-        plan.roots.push(root(env, Layer::Networking, &module, inputs));
+        let outputs = reexport(&module);
+        let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs };
+        plan.roots.push(Root {
+            dir: naming::root_dir(&env.id, Layer::Networking),
+            backend: roots::backend(env, Layer::Networking),
+            own_inputs: roots::provider_inputs(env),
+            calls: vec![call],
+            files: vec![TfFile { name: "providers.tf", blocks: vec![roots::provider()] }],
+            outputs,
+        });
         plan.add_module(module);
+
+        let mut calls = Vec::new();
+        for (call, build) in core::calls(env) {
+            plan.add_module(build(&call.inputs));
+            calls.push(call);
+        }
+        plan.roots.push(Root {
+            dir: core::root_dir(env),
+            backend: roots::backend(env, Layer::Core),
+            own_inputs: roots::provider_inputs(env),
+            calls,
+            files: core::files(env),
+            outputs: core::outputs(),
+        });
     }
     plan
 }
 
-/// A root that calls `module` with `inputs` and re-exports all of its outputs.
-fn root(env: &Environment, layer: Layer, module: &Module, module_inputs: Vec<crate::terraform::Input>) -> Root {
-    let outputs = module
+/// Every output of a root's single module, passed through with its description.
+fn reexport(module: &Module) -> Vec<Output> {
+    module
         .outputs
         .iter()
-        .map(|o| Output { name: o.name, description: o.description, value: crate::terraform::e(&format!("module.{}.{}", module.name, o.name)) })
-        .collect();
-    Root {
-        dir: naming::root_dir(&env.id, layer),
-        title: format!("{} layer of {}", layer.as_str(), env.id),
-        backend: roots::backend(env, layer),
-        own_inputs: roots::provider_inputs(env),
-        module: module.name,
-        module_inputs,
-        blocks: vec![roots::provider()],
-        outputs,
-    }
+        .map(|o| Output { name: o.name, description: o.description, value: e(&format!("module.{}.{}", module.name, o.name)) })
+        .collect()
 }

@@ -1,26 +1,204 @@
 //! Deterministic names: every AWS name and ARN the layers share, derived in one place.
 //!
 //! Because nothing is random, the applications layer knows role ARNs, secret names and the
-//! bucket at generate time, and Helm values can be committed for review.
+//! bucket at generate time, and Helm values can be committed for review. The Kubernetes service
+//! accounts are here too: the IAM trust policies (core layer) and the chart (applications layer)
+//! both read them from this file, so they cannot disagree.
 
 use crate::resolve::model::{EnvId, Environment};
 
 /// Longest name prefix we allow: ALB names are capped at 32 characters, and IAM role names
-/// (64) must fit the prefix plus the longest purpose suffix.
+/// (64) must fit the prefix plus the longest role suffix.
 pub const MAX_PREFIX: usize = 32;
+
+/// Namespace of the Supabase workloads.
+pub const SUPABASE_NAMESPACE: &str = "supabase";
 
 /// Terraform layers, in apply order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Layer {
     Networking,
+    Core,
 }
 
 impl Layer {
-    pub const ALL: [Self; 1] = [Self::Networking];
+    pub const ALL: [Self; 2] = [Self::Networking, Self::Core];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Networking => "networking",
+            Self::Core => "core",
+        }
+    }
+}
+
+/// A Kubernetes service account that assumes an IAM role (IRSA).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceAccount {
+    pub namespace: &'static str,
+    pub name: &'static str,
+}
+
+impl ServiceAccount {
+    /// The `sub` claim of its projected token, which the role's trust policy must match.
+    pub fn subject(self) -> String {
+        format!("system:serviceaccount:{}:{}", self.namespace, self.name)
+    }
+}
+
+/// Workloads with an IAM role of their own, each trusted by exactly one service account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WorkloadRole {
+    LoadBalancerController,
+    ClusterAutoscaler,
+    ExternalSecrets,
+    Storage,
+    Bootstrap,
+}
+
+impl WorkloadRole {
+    pub const ALL: [Self; 5] =
+        [Self::LoadBalancerController, Self::ClusterAutoscaler, Self::ExternalSecrets, Self::Storage, Self::Bootstrap];
+
+    /// Suffix of the role name and key in Terraform maps.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::LoadBalancerController => "aws-load-balancer-controller",
+            Self::ClusterAutoscaler => "cluster-autoscaler",
+            Self::ExternalSecrets => "external-secrets",
+            Self::Storage => "storage",
+            Self::Bootstrap => "bootstrap",
+        }
+    }
+
+    pub fn service_account(self) -> ServiceAccount {
+        let (namespace, name) = match self {
+            Self::LoadBalancerController => ("kube-system", "aws-load-balancer-controller"),
+            Self::ClusterAutoscaler => ("kube-system", "cluster-autoscaler"),
+            // The SecretStore authenticates as this account (not as the operator's own).
+            Self::ExternalSecrets => (SUPABASE_NAMESPACE, "supabase-external-secrets"),
+            Self::Storage => (SUPABASE_NAMESPACE, "supabase-storage"),
+            // The database bootstrap and JWT key Job.
+            Self::Bootstrap => (SUPABASE_NAMESPACE, "supabase-bootstrap"),
+        };
+        ServiceAccount { namespace, name }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::LoadBalancerController => "AWS Load Balancer Controller: manages the ALB of the Supabase ingress",
+            Self::ClusterAutoscaler => "Cluster Autoscaler: resizes this cluster's node groups",
+            Self::ExternalSecrets => "External Secrets: reads this environment's secrets",
+            Self::Storage => "Supabase Storage: reads and writes the storage bucket",
+            Self::Bootstrap => "Bootstrap Job: reads database credentials, writes the anon and service_role keys",
+        }
+    }
+}
+
+/// Secrets Manager secrets of an environment, all under one prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretKind {
+    JwtSecret,
+    AnonKey,
+    ServiceRoleKey,
+    RealtimeSecretKeyBase,
+    RealtimeDbEncKey,
+    MetaCryptoKey,
+    DashboardPassword,
+    DbPassword(DbRole),
+    Connection,
+}
+
+/// Database login roles the Supabase services use, each with its own password secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DbRole {
+    Authenticator,
+    AuthAdmin,
+    StorageAdmin,
+    SupabaseAdmin,
+}
+
+impl DbRole {
+    pub const ALL: [Self; 4] = [Self::Authenticator, Self::AuthAdmin, Self::StorageAdmin, Self::SupabaseAdmin];
+
+    pub fn role_name(self) -> &'static str {
+        match self {
+            Self::Authenticator => "authenticator",
+            Self::AuthAdmin => "supabase_auth_admin",
+            Self::StorageAdmin => "supabase_storage_admin",
+            Self::SupabaseAdmin => "supabase_admin",
+        }
+    }
+}
+
+/// How a secret gets its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Terraform generates it with an ephemeral random password: never in state.
+    Generated { length: u32 },
+    /// Created empty; the bootstrap Job writes it (the signed anon and service_role JWTs).
+    Slot,
+    /// Written by Terraform from non-secret outputs (database address, port, name).
+    Terraform,
+}
+
+impl SecretKind {
+    pub fn all() -> Vec<Self> {
+        let mut all = vec![
+            Self::JwtSecret,
+            Self::AnonKey,
+            Self::ServiceRoleKey,
+            Self::RealtimeSecretKeyBase,
+            Self::RealtimeDbEncKey,
+            Self::MetaCryptoKey,
+            Self::DashboardPassword,
+        ];
+        all.extend(DbRole::ALL.map(Self::DbPassword));
+        all.push(Self::Connection);
+        all
+    }
+
+    pub fn key(self) -> String {
+        match self {
+            Self::JwtSecret => "jwt-secret".into(),
+            Self::AnonKey => "anon-key".into(),
+            Self::ServiceRoleKey => "service-role-key".into(),
+            Self::RealtimeSecretKeyBase => "realtime-secret-key-base".into(),
+            Self::RealtimeDbEncKey => "realtime-db-enc-key".into(),
+            Self::MetaCryptoKey => "meta-crypto-key".into(),
+            Self::DashboardPassword => "dashboard-password".into(),
+            Self::DbPassword(role) => format!("db-password-{}", role.role_name().replace('_', "-")),
+            Self::Connection => "db-connection".into(),
+        }
+    }
+
+    pub fn source(self) -> SecretSource {
+        match self {
+            // HS256 signing key: 64 characters, well above the 32 Supabase requires.
+            Self::JwtSecret => SecretSource::Generated { length: 64 },
+            Self::AnonKey | Self::ServiceRoleKey => SecretSource::Slot,
+            // Phoenix needs at least 64 bytes.
+            Self::RealtimeSecretKeyBase => SecretSource::Generated { length: 64 },
+            // Realtime's AES key: exactly 16 characters.
+            Self::RealtimeDbEncKey => SecretSource::Generated { length: 16 },
+            Self::MetaCryptoKey => SecretSource::Generated { length: 32 },
+            Self::DashboardPassword => SecretSource::Generated { length: 32 },
+            Self::DbPassword(_) => SecretSource::Generated { length: 40 },
+            Self::Connection => SecretSource::Terraform,
+        }
+    }
+
+    pub fn description(self) -> String {
+        match self {
+            Self::JwtSecret => "HS256 secret that signs and verifies Supabase JWTs".into(),
+            Self::AnonKey => "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)".into(),
+            Self::ServiceRoleKey => "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)".into(),
+            Self::RealtimeSecretKeyBase => "Realtime SECRET_KEY_BASE (Phoenix)".into(),
+            Self::RealtimeDbEncKey => "Realtime DB_ENC_KEY (16 characters)".into(),
+            Self::MetaCryptoKey => "postgres-meta CRYPTO_KEY".into(),
+            Self::DashboardPassword => "Password of the Studio dashboard".into(),
+            Self::DbPassword(role) => format!("Password of the database login role {}", role.role_name()),
+            Self::Connection => "Database address, port and name, and the ARN of the RDS-managed master secret".into(),
         }
     }
 }
@@ -30,16 +208,59 @@ pub struct Names {
     /// `<project>-<region alias>-<environment>`: unique per account, prefix of every name.
     pub prefix: String,
     pub cluster: String,
+    pub db_identifier: String,
+    pub storage_bucket: String,
+    pub access_log_bucket: String,
+    /// Secrets Manager names are `<secret_prefix>/<key>`.
+    pub secret_prefix: String,
+    account_id: String,
+    region: String,
 }
 
 impl Names {
-    pub fn new(project: &str, id: &EnvId) -> Self {
+    pub fn new(project: &str, id: &EnvId, account_id: &str, region: &str) -> Self {
         let prefix = format!("{project}-{}-{}", id.region, id.name);
-        Self { cluster: prefix.clone(), prefix }
+        Self {
+            cluster: prefix.clone(),
+            db_identifier: prefix.clone(),
+            storage_bucket: format!("{prefix}-storage-{account_id}"),
+            access_log_bucket: format!("{prefix}-access-logs-{account_id}"),
+            secret_prefix: format!("{project}/{}/{}", id.region, id.name),
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            prefix,
+        }
     }
 
     pub fn for_env(env: &Environment) -> Self {
-        Self::new(&env.project, &env.id)
+        Self::new(&env.project, &env.id, &env.identity.account_id, &env.identity.aws_region)
+    }
+
+    pub fn role_name(&self, role: WorkloadRole) -> String {
+        format!("{}-{}", self.prefix, role.key())
+    }
+
+    /// The role's ARN, known before anything is applied.
+    pub fn role_arn(&self, role: WorkloadRole) -> String {
+        format!("arn:aws:iam::{}:role/{}", self.account_id, self.role_name(role))
+    }
+
+    pub fn secret_name(&self, secret: SecretKind) -> String {
+        format!("{}/{}", self.secret_prefix, secret.key())
+    }
+
+    /// The log group EKS writes control-plane logs to (EKS fixes the name).
+    pub fn cluster_log_group(&self) -> String {
+        format!("/aws/eks/{}/cluster", self.cluster)
+    }
+
+    /// The log groups RDS exports PostgreSQL logs to (RDS fixes the names).
+    pub fn db_log_group_prefix(&self) -> String {
+        format!("/aws/rds/instance/{}", self.db_identifier)
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
     }
 }
 
@@ -51,4 +272,27 @@ pub fn root_dir(id: &EnvId, layer: Layer) -> String {
 /// The state object key of a layer: one per region, environment and layer.
 pub fn state_key(id: &EnvId, layer: Layer) -> String {
     format!("{}/{}/{}/terraform.tfstate", id.region, id.name, layer.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_keys_are_unique_and_dns_safe() {
+        let keys: Vec<String> = SecretKind::all().into_iter().map(SecretKind::key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), keys.len());
+        assert!(keys.iter().all(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+    }
+
+    #[test]
+    fn each_role_trusts_a_distinct_service_account() {
+        let subjects: Vec<String> = WorkloadRole::ALL.iter().map(|r| r.service_account().subject()).collect();
+        for (i, s) in subjects.iter().enumerate() {
+            assert!(!subjects[..i].contains(s), "{s} is trusted by two roles");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 use crate::resolve::model::Environment;
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
 
+use super::iam::{ACCOUNT_ROOT, Statement, document, key_policy_skips};
 use super::naming::Names;
 
 pub const MODULE: &str = "networking";
@@ -80,10 +81,7 @@ pub fn inputs(env: &Environment) -> Vec<Input> {
                 .validate("var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30", "AWS allows 7 to 30 days."),
             if env.settings.throwaway { 7 } else { 30 },
         ),
-        Input::tfvar(
-            Variable::new("tags", TfType::map(TfType::String), "Tags added to every resource, on top of the provider's default tags.").default(e("{}")),
-            hcl::Value::Object(hcl::Map::from_iter([("Layer".to_string(), hcl::Value::from(MODULE))])),
-        ),
+        super::core::common::tags_input(MODULE),
     ]
 }
 
@@ -238,31 +236,22 @@ fn endpoints() -> Vec<Block> {
 }
 
 fn flow_logs() -> Vec<Block> {
-    let account_root = r#"["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]"#;
     vec![
-        Block::data("aws_iam_policy_document", "flow_logs_key")
-            .skip_check("CKV_AWS_109", "a key policy's Resource \"*\" is the key itself; administration is limited to the account root")
-            .skip_check("CKV_AWS_111", "a key policy's Resource \"*\" is the key itself")
-            .skip_check("CKV_AWS_356", "a key policy's Resource \"*\" is the key itself")
-            .child("statement", |b| {
-                b.attr("sid", s("AccountAdministration"))
-                    .attr("actions", e(r#"["kms:*"]"#))
-                    .attr("resources", e(r#"["*"]"#))
-                    .child("principals", |p| p.attr("type", s("AWS")).attr("identifiers", e(account_root)))
-            })
-            .child("statement", |b| {
-                b.attr("sid", s("CloudWatchLogsUse"))
-                    .attr("actions", e(r#"["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]"#))
-                    .attr("resources", e(r#"["*"]"#))
-                    .child("principals", |p| {
-                        p.attr("type", s("Service")).attr("identifiers", e(r#"["logs.${data.aws_region.current.name}.amazonaws.com"]"#))
-                    })
-                    .child("condition", |c| {
-                        c.attr("test", s("ArnEquals"))
-                            .attr("variable", s("kms:EncryptionContext:aws:logs:arn"))
-                            .attr("values", e(r#"["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.flow_log_group_name}"]"#))
-                    })
-            }),
+        key_policy_skips(document(
+            "flow_logs_key",
+            vec![
+                Statement::allow(&["kms:*"]).sid("AccountAdministration").on(r#"["*"]"#).principal("AWS", ACCOUNT_ROOT),
+                Statement::allow(&["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"])
+                    .sid("CloudWatchLogsUse")
+                    .on(r#"["*"]"#)
+                    .principal("Service", r#"["logs.${data.aws_region.current.name}.amazonaws.com"]"#)
+                    .when(
+                        "ArnEquals",
+                        "kms:EncryptionContext:aws:logs:arn",
+                        r#"["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.flow_log_group_name}"]"#,
+                    ),
+            ],
+        )),
         Block::resource("aws_kms_key", "flow_logs")
             .attr("description", e(r#""VPC flow logs of ${var.name}""#))
             .attr("enable_key_rotation", true)
@@ -278,30 +267,28 @@ fn flow_logs() -> Vec<Block> {
             .attr("retention_in_days", e("var.flow_log_retention_days"))
             .attr("kms_key_id", e("aws_kms_key.flow_logs.arn"))
             .attr("tags", tags("local.flow_log_group_name")),
-        Block::data("aws_iam_policy_document", "flow_logs_assume").child("statement", |b| {
-            b.attr("actions", e(r#"["sts:AssumeRole"]"#))
-                .child("principals", |p| p.attr("type", s("Service")).attr("identifiers", e(r#"["vpc-flow-logs.amazonaws.com"]"#)))
+        document(
+            "flow_logs_assume",
+            vec![Statement::allow(&["sts:AssumeRole"])
+                .principal("Service", r#"["vpc-flow-logs.amazonaws.com"]"#)
                 .comment("Only flow logs of this account may assume the role (confused-deputy guard).")
-                .child("condition", |c| {
-                    c.attr("test", s("StringEquals"))
-                        .attr("variable", s("aws:SourceAccount"))
-                        .attr("values", e("[data.aws_caller_identity.current.account_id]"))
-                })
-                .child("condition", |c| {
-                    c.attr("test", s("ArnLike"))
-                        .attr("variable", s("aws:SourceArn"))
-                        .attr("values", e(r#"["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]"#))
-                })
-        }),
+                .when("StringEquals", "aws:SourceAccount", "[data.aws_caller_identity.current.account_id]")
+                .when(
+                    "ArnLike",
+                    "aws:SourceArn",
+                    r#"["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]"#,
+                )],
+        ),
         Block::resource("aws_iam_role", "flow_logs")
             .attr("name", e(r#""${var.name}-vpc-flow-logs""#))
             .attr("description", e(r#""Lets VPC flow logs of ${var.name} write to their log group""#))
             .attr("assume_role_policy", e("data.aws_iam_policy_document.flow_logs_assume.json"))
             .attr("tags", tags(r#""${var.name}-vpc-flow-logs""#)),
-        Block::data("aws_iam_policy_document", "flow_logs_write").child("statement", |b| {
-            b.attr("actions", e(r#"["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"]"#))
-                .attr("resources", e(r#"[aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]"#))
-        }),
+        document(
+            "flow_logs_write",
+            vec![Statement::allow(&["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"])
+                .on(r#"[aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]"#)],
+        ),
         Block::resource("aws_iam_role_policy", "flow_logs")
             .attr("name", s("write-flow-logs"))
             .attr("role", e("aws_iam_role.flow_logs.id"))

@@ -69,11 +69,15 @@ pub fn builtin() -> Value {
             "deletion_protection": true,
             "performance_insights": true,
             "monitoring_interval_seconds": 60,
+            "backup_window": "02:00-03:00",
+            "maintenance_window": "sun:03:30-sun:04:30",
+            "log_retention_days": 30,
         },
         "s3": {
             "versioning": true,
             "force_destroy": false,
             "access_logging": false,
+            "noncurrent_version_expiration_days": 30,
         },
         "supabase": {
             "hpa_enabled": false,

@@ -24,7 +24,8 @@ use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
 /// Keys a region entry may hold besides tier overrides.
 const REGION_KEYS: &[&str] = &["aws_region", "azs", "tags"];
 /// Keys an environment entry may hold besides tier overrides.
-const ENVIRONMENT_KEYS: &[&str] = &["tier", "account_id", "domain", "state", "vpc", "tags"];
+const ENVIRONMENT_KEYS: &[&str] =
+    &["tier", "account_id", "domain", "state", "vpc", "tags", "cluster_admins", "cors_allowed_origins"];
 
 /// The whole config, resolved.
 #[derive(Debug)]
@@ -239,6 +240,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
 fn builtin_layer() -> Layer {
     let mut value = defaults::builtin();
     value["tags"] = Value::Object(serde_json::Map::new());
+    value["cors_allowed_origins"] = Value::Array(Vec::new());
     Layer { origin: Origin::BuiltIn, yaml: None, value }
 }
 

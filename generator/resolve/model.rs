@@ -52,6 +52,12 @@ pub struct Identity {
     pub vpc: VpcLayout,
     /// Extra tags on every AWS resource (the generator adds Project, Environment, Tier, ...).
     pub tags: BTreeMap<String, String>,
+    /// IAM principals (role or user ARNs) given cluster-admin access entries on EKS. Include the
+    /// identity that runs `helm`: nobody else can reach the cluster.
+    pub cluster_admins: Vec<String>,
+    /// Browser origins allowed to call the API and the storage bucket (CORS), e.g.
+    /// `https://app.example.com`. Never `*`.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Terraform state: an S3 bucket that already exists (see the README's bootstrap step).
@@ -193,6 +199,20 @@ pub struct NodeGroup {
     pub labels: BTreeMap<String, String>,
 }
 
+/// CPU architecture of an EC2 instance type: Graviton families carry a `g` after the generation
+/// digit (`m7g`, `c6gn`, `t4g`, `r8gd`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+pub fn arch(instance_type: &str) -> Arch {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    let after_digit = family.trim_start_matches(|c: char| c.is_ascii_alphabetic()).trim_start_matches(|c: char| c.is_ascii_digit());
+    if after_digit.starts_with('g') { Arch::Arm64 } else { Arch::X86_64 }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum CapacityType {
     #[serde(rename = "ON_DEMAND")]
@@ -226,6 +246,12 @@ pub struct RdsSettings {
     pub deletion_protection: bool,
     pub performance_insights: bool,
     pub monitoring_interval_seconds: u32,
+    /// Daily backup window, UTC (`hh:mm-hh:mm`).
+    pub backup_window: String,
+    /// Weekly maintenance window, UTC (`ddd:hh:mm-ddd:hh:mm`).
+    pub maintenance_window: String,
+    /// Days to keep the exported PostgreSQL logs.
+    pub log_retention_days: u32,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -243,6 +269,8 @@ pub struct S3Settings {
     pub versioning: bool,
     pub force_destroy: bool,
     pub access_logging: bool,
+    /// Days before an overwritten or deleted object version is removed (with versioning).
+    pub noncurrent_version_expiration_days: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

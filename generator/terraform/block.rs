@@ -39,6 +39,13 @@ impl Block {
         self
     }
 
+    /// An attribute placed first (`for_each` and `count` lead a block by convention).
+    #[must_use]
+    pub fn leading(mut self, name: &str, value: impl Into<Expression>) -> Self {
+        self.items.insert(0, Item::Attr(name.to_string(), value.into()));
+        self
+    }
+
     #[must_use]
     pub fn block(mut self, block: Block) -> Self {
         self.items.push(Item::Block(block));

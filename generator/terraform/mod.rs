@@ -8,7 +8,7 @@ pub mod types;
 
 pub use block::Block;
 pub use expr::{e, object, s, strings};
-pub use module::{Backend, Bind, Input, Module, Output, Root, TfFile, Variable};
+pub use module::{Backend, Bind, Input, Module, ModuleCall, Output, Root, TfFile, Variable};
 pub use types::TfType;
 
 /// Terraform versions the generated code accepts: 1.11 brought write-only arguments, which

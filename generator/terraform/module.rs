@@ -91,6 +91,12 @@ impl Input {
     pub fn tfvar(var: Variable, value: impl Into<hcl::Value>) -> Self {
         Self { var, bind: Bind::Tfvar(value.into()) }
     }
+
+    /// Wires the input to an HCL expression of the root (another module's output, a remote
+    /// state output, a constant).
+    pub fn wire(var: Variable, expr: &str) -> Self {
+        Self { var, bind: Bind::Expr(super::expr::e(expr)) }
+    }
 }
 
 /// The S3 backend of a root.
@@ -101,18 +107,27 @@ pub struct Backend {
     pub region: String,
 }
 
+/// One `module "<label>" { source = "<modules>/<module>" ... }` block of a root.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleCall {
+    pub label: &'static str,
+    pub module: &'static str,
+    pub inputs: Vec<Input>,
+}
+
 /// A layer's root module for one environment: `out/environments/<region>/<env>/<layer>/`.
+///
+/// Its variables are its own inputs plus every `Tfvar` input of its module calls; an input
+/// name shared by several calls (`name`, `tags`) becomes one root variable, and must then have
+/// the same type and value everywhere.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Root {
     pub dir: String,
-    pub title: String,
     pub backend: Backend,
     /// Root-only variables (the provider's), with their values.
     pub own_inputs: Vec<Input>,
-    /// The module this root calls and what it passes.
-    pub module: &'static str,
-    pub module_inputs: Vec<Input>,
-    /// Blocks besides the module call (remote state, provider).
-    pub blocks: Vec<Block>,
+    pub calls: Vec<ModuleCall>,
+    /// Files besides the generated ones (`providers.tf`, `remote_state.tf`, ...).
+    pub files: Vec<TfFile>,
     pub outputs: Vec<Output>,
 }

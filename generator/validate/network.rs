@@ -41,7 +41,55 @@ pub(crate) fn check_environment(env: &Environment, check: &mut Check<'_>) {
     if !is_domain(&id.domain) {
         check.error(p("domain"), "invalid-domain", format!("`{}` is not a DNS domain", id.domain), "write a domain such as dev.example.com (no scheme, no path)".into());
     }
+    if id.cluster_admins.is_empty() {
+        check.error(
+            p("cluster_admins"),
+            "no-cluster-admin",
+            "no cluster admin: nobody (not even the deploy pipeline) could run kubectl or helm against the cluster".into(),
+            "list the IAM role that runs helm, e.g. cluster_admins: [\"arn:aws:iam::123456789012:role/platform-admin\"]".into(),
+        );
+    }
+    for (i, arn) in id.cluster_admins.iter().enumerate() {
+        if !is_principal_arn(arn) {
+            check.error(p("cluster_admins").index(i), "invalid-arn", format!("`{arn}` is not an IAM role or user ARN"), "write arn:aws:iam::<12-digit account>:role/<name> (or :user/<name>)".into());
+        }
+    }
+    for (i, origin) in id.cors_allowed_origins.iter().enumerate() {
+        if let Err(why) = check_origin(origin) {
+            check.error(p("cors_allowed_origins").index(i), "invalid-origin", format!("`{origin}` {why}"), "write a scheme and host only, e.g. https://app.example.com (http only for localhost)".into());
+        }
+    }
     subnets(env, check);
+}
+
+fn is_principal_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if partition.starts_with("aws")
+            && account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())
+            && (resource.starts_with("role/") || resource.starts_with("user/"))
+            && resource.len() > 5)
+}
+
+/// A CORS origin: scheme and host (and port), nothing else; never a wildcard.
+fn check_origin(origin: &str) -> Result<(), &'static str> {
+    if origin.contains('*') {
+        return Err("is a wildcard; with credentials, browsers and Supabase need explicit origins");
+    }
+    let (scheme, rest) = origin.split_once("://").ok_or("has no scheme")?;
+    let host = rest.split(':').next().unwrap_or_default();
+    match scheme {
+        "https" => {}
+        "http" if host == "localhost" || host == "127.0.0.1" => {}
+        _ => return Err("must use https (http is allowed for localhost only)"),
+    }
+    if rest.contains('/') || rest.is_empty() {
+        return Err("must not have a path (an origin is scheme://host[:port])");
+    }
+    if host != "localhost" && host != "127.0.0.1" && !is_domain(host) {
+        return Err("does not have a valid host name");
+    }
+    Ok(())
 }
 
 fn subnets(env: &Environment, check: &mut Check<'_>) {
@@ -167,5 +215,12 @@ mod tests {
         assert!(!is_bucket_name("Acme_State"));
         assert!(is_domain("dev.supabase.example.com"));
         assert!(!is_domain("https://example.com"));
+        assert!(is_principal_arn("arn:aws:iam::123456789012:role/platform-admin"));
+        assert!(!is_principal_arn("arn:aws:iam::1234:role/x"));
+        assert!(check_origin("https://app.example.com").is_ok());
+        assert!(check_origin("http://localhost:3000").is_ok());
+        assert!(check_origin("https://*.example.com").is_err());
+        assert!(check_origin("http://app.example.com").is_err());
+        assert!(check_origin("https://app.example.com/path").is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 
 use super::{Check, p};
-use crate::resolve::model::{CapacityType, Component, Settings};
+use crate::resolve::model::{Arch, CapacityType, Component, Settings, arch};
 
 /// Retention periods CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: &[u32] =
@@ -61,6 +61,10 @@ fn node_groups(s: &Settings, check: &mut Check<'_>) {
         }
         if g.instance_types.is_empty() {
             check.error(at("instance_types"), "missing-value", format!("node group `{}` has no instance types", g.name), "list at least one, e.g. [t3.medium]".into());
+        }
+        let arches: Vec<Arch> = g.instance_types.iter().map(|t| arch(t)).collect();
+        if arches.windows(2).any(|w| w[0] != w[1]) {
+            check.error(at("instance_types"), "mixed-architectures", format!("node group `{}` mixes x86_64 and arm64 instance types", g.name), "a node group runs one AMI: split them into two groups".into());
         }
         if !(20..=16_384).contains(&g.disk_size_gib) {
             check.error(at("disk_size_gib"), "invalid-range", format!("disk of {} GiB is outside 20..16384", g.disk_size_gib), "20 GiB is the minimum for EKS-optimised AMIs".into());
@@ -141,6 +145,16 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
     if ![0, 1, 5, 10, 15, 30, 60].contains(&r.monitoring_interval_seconds) {
         check.error(p("rds.monitoring_interval_seconds"), "invalid-value", format!("RDS enhanced monitoring does not offer {} s", r.monitoring_interval_seconds), "use 0 (off), 1, 5, 10, 15, 30 or 60".into());
     }
+    retention(r.log_retention_days, "rds.log_retention_days", check);
+    if !is_window(&r.backup_window, false) {
+        check.error(p("rds.backup_window"), "invalid-window", format!("`{}` is not a daily window", r.backup_window), "write hh:mm-hh:mm in UTC, e.g. 02:00-03:00 (at least 30 minutes)".into());
+    }
+    if !is_window(&r.maintenance_window, true) {
+        check.error(p("rds.maintenance_window"), "invalid-window", format!("`{}` is not a weekly window", r.maintenance_window), "write ddd:hh:mm-ddd:hh:mm in UTC, e.g. sun:03:30-sun:04:30".into());
+    }
+    if s.s3.noncurrent_version_expiration_days == 0 {
+        check.error(p("s3.noncurrent_version_expiration_days"), "invalid-range", "noncurrent versions would expire immediately".into(), "keep them at least 1 day (30 is common)".into());
+    }
     if s.throwaway && r.deletion_protection {
         check.warning(p("rds.deletion_protection"), "blocks-destroy", "deletion protection on a throwaway tier makes `terraform destroy` fail".into(), "set rds.deletion_protection: false for throwaway tiers".into());
     }
@@ -200,6 +214,22 @@ fn component(name: &str, c: &Component, check: &mut Check<'_>) {
     }
 }
 
+/// `hh:mm-hh:mm`, or with `weekly` `ddd:hh:mm-ddd:hh:mm`.
+fn is_window(text: &str, weekly: bool) -> bool {
+    let part = |p: &str| -> bool {
+        let mut fields: Vec<&str> = p.split(':').collect();
+        if weekly {
+            let day = fields.remove(0);
+            if !["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(&day) {
+                return false;
+            }
+        }
+        matches!(fields.as_slice(), [h, m] if h.len() == 2 && m.len() == 2
+            && h.parse::<u32>().is_ok_and(|h| h < 24) && m.parse::<u32>().is_ok_and(|m| m < 60))
+    };
+    matches!(text.split_once('-'), Some((a, b)) if part(a) && part(b))
+}
+
 /// Kubernetes CPU quantity in millicores.
 pub fn millicores(q: &str) -> Option<u64> {
     if let Some(m) = q.strip_suffix('m') {
@@ -231,6 +261,19 @@ pub fn is_dns_label(s: &str, max: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn architectures_and_windows() {
+        assert_eq!(arch("m7g.large"), Arch::Arm64);
+        assert_eq!(arch("c6gn.xlarge"), Arch::Arm64);
+        assert_eq!(arch("t4g.small"), Arch::Arm64);
+        assert_eq!(arch("m6i.large"), Arch::X86_64);
+        assert_eq!(arch("t3.medium"), Arch::X86_64);
+        assert!(is_window("02:00-03:00", false));
+        assert!(is_window("sun:03:30-sun:04:30", true));
+        assert!(!is_window("2:00-3:00", false));
+        assert!(!is_window("sunday:03:30-sun:04:30", true));
+    }
 
     #[test]
     fn quantities() {

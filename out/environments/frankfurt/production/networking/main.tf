@@ -13,5 +13,7 @@ module "networking" {
   interface_endpoints      = var.interface_endpoints
   flow_log_retention_days  = var.flow_log_retention_days
   kms_deletion_window_days = var.kms_deletion_window_days
-  tags                     = var.tags
+  tags = {
+    Component = "networking"
+  }
 }

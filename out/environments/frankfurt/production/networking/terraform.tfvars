@@ -23,6 +23,3 @@ nat_gateway_mode         = "per_az"
 interface_endpoints      = ["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"]
 flow_log_retention_days  = 365
 kms_deletion_window_days = 30
-tags = {
-  Layer = "networking"
-}

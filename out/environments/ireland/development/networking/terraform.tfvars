@@ -22,6 +22,3 @@ nat_gateway_mode         = "single"
 interface_endpoints      = ["secretsmanager"]
 flow_log_retention_days  = 30
 kms_deletion_window_days = 30
-tags = {
-  Layer = "networking"
-}

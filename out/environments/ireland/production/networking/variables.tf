@@ -128,9 +128,3 @@ variable "kms_deletion_window_days" {
     error_message = "AWS allows 7 to 30 days."
   }
 }
-
-variable "tags" {
-  description = "Tags added to every resource, on top of the provider's default tags."
-  type        = map(string)
-  default     = {}
-}

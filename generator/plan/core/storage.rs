@@ -1,0 +1,197 @@
+//! The Supabase Storage bucket: private, KMS-encrypted, TLS-only, versioned per tier, with a
+//! lifecycle that cleans up but never moves live objects to archive classes (Storage reads
+//! them synchronously), CORS only for the environment's origins, and access logs per tier.
+
+use crate::plan::naming::Names;
+use crate::resolve::model::Environment;
+use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
+
+use super::super::iam::{Statement, document};
+use super::common;
+
+pub const MODULE: &str = "storage";
+
+pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
+    let s3 = &env.settings.s3;
+    let origins = hcl::Value::from(env.identity.cors_allowed_origins.iter().map(|o| hcl::Value::from(o.as_str())).collect::<Vec<_>>());
+    vec![
+        Input::tfvar(Variable::new("bucket_name", TfType::String, "Name of the storage bucket."), names.storage_bucket.as_str()),
+        Input::tfvar(
+            Variable::new("access_log_bucket_name", TfType::String, "Name of the bucket receiving server access logs (created only with access_logging)."),
+            names.access_log_bucket.as_str(),
+        ),
+        Input::tfvar(Variable::new("versioning", TfType::Bool, "Keep previous versions of objects.").default(true), s3.versioning),
+        Input::tfvar(Variable::new("force_destroy", TfType::Bool, "Let terraform destroy a non-empty bucket (throwaway tiers).").default(false), s3.force_destroy),
+        Input::tfvar(Variable::new("access_logging", TfType::Bool, "Write server access logs to a separate bucket.").default(true), s3.access_logging),
+        Input::tfvar(
+            Variable::new("noncurrent_version_expiration_days", TfType::Number, "Days before previous object versions are deleted.").default(30),
+            s3.noncurrent_version_expiration_days,
+        ),
+        Input::tfvar(
+            Variable::new("cors_allowed_origins", TfType::list(TfType::String), "Browser origins allowed to use the bucket directly (no CORS rule when empty).")
+                .default(e("[]"))
+                .validate("!contains(var.cors_allowed_origins, \"*\")", "List origins explicitly; * is not allowed."),
+            origins,
+        ),
+        Input::wire(Variable::new("kms_key_arn", TfType::String, "KMS key for SSE-KMS."), r#"module.kms.key_arns["s3"]"#),
+        common::tags_input(MODULE),
+    ]
+}
+
+pub fn module(inputs: &[Input]) -> Module {
+    Module {
+        name: MODULE,
+        summary: "The Supabase Storage bucket: SSE-KMS with a bucket key, public access blocked, BucketOwnerEnforced, \
+                  a policy denying non-TLS requests, versioning per tier, a lifecycle that aborts incomplete multipart \
+                  uploads and expires previous versions (live objects are never transitioned), CORS only for the \
+                  configured origins, and optional server access logs to a second bucket with the log-delivery policy.",
+        variables: inputs.iter().map(|i| i.var.clone()).collect(),
+        files: vec![TfFile { name: "main.tf", blocks: bucket() }, TfFile { name: "access_logs.tf", blocks: access_logs() }],
+        outputs: vec![
+            Output::new("bucket_name", "Name of the storage bucket.", "aws_s3_bucket.this.bucket"),
+            Output::new("bucket_arn", "ARN of the storage bucket.", "aws_s3_bucket.this.arn"),
+            Output::new("access_log_bucket_name", "Name of the access log bucket, or null.", "one(aws_s3_bucket.logs[*].bucket)"),
+        ],
+    }
+}
+
+fn tls_only(name: &str, bucket: &str) -> Block {
+    document(
+        name,
+        vec![Statement::deny(&["s3:*"])
+            .sid("DenyInsecureTransport")
+            .on(&format!(r#"[{bucket}.arn, "${{{bucket}.arn}}/*"]"#))
+            .principal("*", r#"["*"]"#)
+            .when("Bool", "aws:SecureTransport", r#"["false"]"#)],
+    )
+}
+
+fn public_access_block(resource: &str, bucket: &str) -> Block {
+    Block::resource("aws_s3_bucket_public_access_block", resource)
+        .attr("bucket", e(&format!("{bucket}.id")))
+        .attr("block_public_acls", true)
+        .attr("block_public_policy", true)
+        .attr("ignore_public_acls", true)
+        .attr("restrict_public_buckets", true)
+}
+
+fn ownership(resource: &str, bucket: &str) -> Block {
+    Block::resource("aws_s3_bucket_ownership_controls", resource)
+        .attr("bucket", e(&format!("{bucket}.id")))
+        .child("rule", |r| r.attr("object_ownership", s("BucketOwnerEnforced")))
+}
+
+fn bucket() -> Vec<Block> {
+    vec![
+        Block::resource("aws_s3_bucket", "this")
+            .skip_check("CKV_AWS_144", "cross-region replication is a disaster-recovery choice outside this stack; versioning and backups cover deletion")
+            .skip_check("CKV2_AWS_62", "Supabase Storage keeps its own object index in the database; S3 event notifications have no consumer")
+            .skip_check("CKV_AWS_18", "server access logging is per tier (access_logging); production tiers turn it on")
+            .attr("bucket", e("var.bucket_name"))
+            .attr("force_destroy", e("var.force_destroy"))
+            .attr("tags", e("var.tags")),
+        public_access_block("this", "aws_s3_bucket.this"),
+        ownership("this", "aws_s3_bucket.this"),
+        Block::resource("aws_s3_bucket_server_side_encryption_configuration", "this")
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .child("rule", |r| {
+                r.child("apply_server_side_encryption_by_default", |d| d.attr("sse_algorithm", s("aws:kms")).attr("kms_master_key_id", e("var.kms_key_arn")))
+                    .comment("S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.")
+                    .attr("bucket_key_enabled", true)
+            }),
+        Block::resource("aws_s3_bucket_versioning", "this")
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .child("versioning_configuration", |v| v.attr("status", e(r#"var.versioning ? "Enabled" : "Suspended""#))),
+        tls_only("tls_only", "aws_s3_bucket.this"),
+        Block::resource("aws_s3_bucket_policy", "this")
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .attr("policy", e("data.aws_iam_policy_document.tls_only.json"))
+            .attr("depends_on", e("[aws_s3_bucket_public_access_block.this]")),
+        Block::resource("aws_s3_bucket_lifecycle_configuration", "this")
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .child("rule", |r| {
+                r.attr("id", s("abort-incomplete-multipart-uploads"))
+                    .attr("status", s("Enabled"))
+                    .child("filter", |f| f)
+                    .child("abort_incomplete_multipart_upload", |a| a.attr("days_after_initiation", 7))
+            })
+            .child("rule", |r| {
+                r.attr("id", s("expire-previous-versions"))
+                    .attr("status", s("Enabled"))
+                    .child("filter", |f| f)
+                    .child("noncurrent_version_expiration", |n| n.attr("noncurrent_days", e("var.noncurrent_version_expiration_days")))
+            })
+            .comment("No transition rules: Storage serves objects synchronously, archive classes would break reads.")
+            .attr("depends_on", e("[aws_s3_bucket_versioning.this]")),
+        Block::resource("aws_s3_bucket_cors_configuration", "this")
+            .attr("count", e("length(var.cors_allowed_origins) > 0 ? 1 : 0"))
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .child("cors_rule", |c| {
+                c.attr("allowed_methods", e(r#"["GET", "HEAD", "PUT", "POST"]"#))
+                    .attr("allowed_origins", e("var.cors_allowed_origins"))
+                    .attr("allowed_headers", e(r#"["authorization", "content-type", "x-upsert", "x-amz-*"]"#))
+                    .attr("expose_headers", e(r#"["ETag"]"#))
+                    .attr("max_age_seconds", 3600)
+            }),
+    ]
+}
+
+fn access_logs() -> Vec<Block> {
+    vec![
+        Block::data("aws_caller_identity", "current"),
+        Block::resource("aws_s3_bucket", "logs")
+            .skip_check("CKV_AWS_145", "S3 server access logs can only be delivered to buckets encrypted with SSE-S3, not SSE-KMS")
+            .skip_check("CKV_AWS_18", "this is the access log bucket; logging it into itself would loop")
+            .skip_check("CKV_AWS_144", "access logs are not replicated across regions")
+            .skip_check("CKV2_AWS_62", "access logs have no event consumer")
+            .skip_check("CKV_AWS_21", "access log objects are written once and expire; versioning would only keep deleted logs")
+            .attr("count", e("var.access_logging ? 1 : 0"))
+            .attr("bucket", e("var.access_log_bucket_name"))
+            .attr("force_destroy", e("var.force_destroy"))
+            .attr("tags", e("var.tags")),
+        public_access_block("logs", "aws_s3_bucket.logs[0]").leading("count", e("var.access_logging ? 1 : 0")),
+        ownership("logs", "aws_s3_bucket.logs[0]").leading("count", e("var.access_logging ? 1 : 0")),
+        Block::resource("aws_s3_bucket_server_side_encryption_configuration", "logs")
+            .attr("count", e("var.access_logging ? 1 : 0"))
+            .attr("bucket", e("aws_s3_bucket.logs[0].id"))
+            .child("rule", |r| r.child("apply_server_side_encryption_by_default", |d| d.attr("sse_algorithm", s("AES256")))),
+        Block::resource("aws_s3_bucket_lifecycle_configuration", "logs")
+            .attr("count", e("var.access_logging ? 1 : 0"))
+            .attr("bucket", e("aws_s3_bucket.logs[0].id"))
+            .child("rule", |r| {
+                r.attr("id", s("expire-access-logs"))
+                    .attr("status", s("Enabled"))
+                    .child("filter", |f| f)
+                    .child("expiration", |x| x.attr("days", 365))
+                    .child("abort_incomplete_multipart_upload", |a| a.attr("days_after_initiation", 1))
+            }),
+        document(
+            "logs",
+            vec![
+                Statement::allow(&["s3:PutObject"])
+                    .sid("S3ServerAccessLogsOfTheStorageBucket")
+                    .on(r#"["${aws_s3_bucket.logs[0].arn}/*"]"#)
+                    .principal("Service", r#"["logging.s3.amazonaws.com"]"#)
+                    .when("ArnLike", "aws:SourceArn", "[aws_s3_bucket.this.arn]")
+                    .when("StringEquals", "aws:SourceAccount", "[data.aws_caller_identity.current.account_id]"),
+                Statement::deny(&["s3:*"])
+                    .sid("DenyInsecureTransport")
+                    .on(r#"[aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]"#)
+                    .principal("*", r#"["*"]"#)
+                    .when("Bool", "aws:SecureTransport", r#"["false"]"#),
+            ],
+        )
+        .leading("count", e("var.access_logging ? 1 : 0")),
+        Block::resource("aws_s3_bucket_policy", "logs")
+            .attr("count", e("var.access_logging ? 1 : 0"))
+            .attr("bucket", e("aws_s3_bucket.logs[0].id"))
+            .attr("policy", e("data.aws_iam_policy_document.logs[0].json"))
+            .attr("depends_on", e("[aws_s3_bucket_public_access_block.logs]")),
+        Block::resource("aws_s3_bucket_logging", "this")
+            .attr("count", e("var.access_logging ? 1 : 0"))
+            .attr("bucket", e("aws_s3_bucket.this.id"))
+            .attr("target_bucket", e("aws_s3_bucket.logs[0].id"))
+            .attr("target_prefix", s("storage/"))
+            .attr("depends_on", e("[aws_s3_bucket_policy.logs]")),
+    ]
+}

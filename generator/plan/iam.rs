@@ -1,0 +1,115 @@
+//! IAM policy documents as `data "aws_iam_policy_document"` blocks: readable in review,
+//! understood by checkov, and validated by the provider.
+
+use serde_json::Value;
+
+use crate::terraform::{Block, e, s, strings};
+
+/// One statement; `resources` and condition values are HCL list expressions.
+pub struct Statement {
+    block: Block,
+}
+
+impl Statement {
+    pub fn allow(actions: &[&str]) -> Self {
+        Self { block: Block::new("statement", &[]).attr("actions", strings(actions.iter().copied())) }
+    }
+
+    pub fn deny(actions: &[&str]) -> Self {
+        Self { block: Block::new("statement", &[]).attr("effect", s("Deny")).attr("actions", strings(actions.iter().copied())) }
+    }
+
+    #[must_use]
+    pub fn sid(mut self, sid: &str) -> Self {
+        self.block.items.insert(0, crate::terraform::block::Item::Attr("sid".into(), s(sid)));
+        self
+    }
+
+    #[must_use]
+    pub fn on(mut self, resources: &str) -> Self {
+        self.block = self.block.attr("resources", e(resources));
+        self
+    }
+
+    #[must_use]
+    pub fn principal(mut self, kind: &str, identifiers: &str) -> Self {
+        self.block = self.block.child("principals", |p| p.attr("type", s(kind)).attr("identifiers", e(identifiers)));
+        self
+    }
+
+    /// A condition; `variable` is the text of the condition key (it may interpolate, e.g.
+    /// `${var.oidc_issuer}:sub`), `values` an HCL list expression.
+    #[must_use]
+    pub fn when(mut self, test: &str, variable: &str, values: &str) -> Self {
+        let variable = e(&format!("\"{variable}\""));
+        self.block = self.block.child("condition", |c| c.attr("test", s(test)).attr("variable", variable).attr("values", e(values)));
+        self
+    }
+
+    #[must_use]
+    pub fn comment(mut self, text: &str) -> Self {
+        self.block = self.block.comment(text);
+        self
+    }
+
+    pub fn build(self) -> Block {
+        self.block
+    }
+}
+
+/// A policy document data source from statements.
+pub fn document(name: &str, statements: Vec<Statement>) -> Block {
+    statements.into_iter().fold(Block::data("aws_iam_policy_document", name), |doc, st| doc.block(st.build()))
+}
+
+/// Converts a vendored upstream policy (IAM JSON) into a policy document data source, so it is
+/// reviewed, formatted and scanned like every other policy.
+///
+/// # Panics
+/// When the JSON is not an IAM policy: it is compiled into the generator, so tests catch it.
+pub fn document_from_json(name: &str, json: &str) -> Block {
+    let policy: Value = serde_json::from_str(json).expect("vendored policy is JSON");
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+            other => panic!("unexpected IAM value {other}"),
+        }
+    };
+    let statements = policy["Statement"].as_array().expect("policy has statements");
+    let mut doc = Block::data("aws_iam_policy_document", name);
+    for st in statements {
+        let mut block = Block::new("statement", &[]);
+        if let Some(sid) = st.get("Sid").and_then(Value::as_str) {
+            block = block.attr("sid", s(sid));
+        }
+        if st.get("Effect").and_then(Value::as_str) == Some("Deny") {
+            block = block.attr("effect", s("Deny"));
+        }
+        block = block.attr("actions", strings(list(&st["Action"])));
+        block = block.attr("resources", strings(list(&st["Resource"])));
+        if let Some(Value::Object(conditions)) = st.get("Condition") {
+            for (test, vars) in conditions {
+                for (variable, values) in vars.as_object().expect("condition is an object") {
+                    block = block.child("condition", |c| {
+                        c.attr("test", s(test)).attr("variable", s(variable)).attr("values", strings(list(values)))
+                    });
+                }
+            }
+        }
+        doc = doc.block(block);
+    }
+    doc
+}
+
+/// Skips every KMS key policy needs: a key policy's `Resource "*"` is the key itself, not
+/// every resource in the account, which is what these checks look for.
+pub fn key_policy_skips(document: Block) -> Block {
+    document
+        .skip_check("CKV_AWS_109", "key policy: Resource \"*\" means this key; administration is delegated to the account's IAM")
+        .skip_check("CKV_AWS_111", "key policy: Resource \"*\" means this key")
+        .skip_check("CKV_AWS_356", "key policy: Resource \"*\" means this key")
+}
+
+/// The account's root principal (delegates to IAM policies in the account).
+pub const ACCOUNT_ROOT: &str = r#"["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]"#;
