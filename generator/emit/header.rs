@@ -10,11 +10,23 @@ pub fn hcl(body: &str) -> String {
     format!("# {LINE}\n\n{body}")
 }
 
+/// JSON has no comments: the header is a `$comment` key, first in the object.
+pub fn json(value: &serde_json::Value) -> String {
+    let mut object = serde_json::Map::new();
+    object.insert("$comment".into(), serde_json::Value::String(LINE.into()));
+    if let serde_json::Value::Object(map) = value {
+        object.extend(map.clone());
+    }
+    let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object)).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
 pub fn markdown(body: &str) -> String {
     format!("<!-- {LINE} -->\n\n{body}")
 }
 
-/// Whether file contents carry our header (in its first line).
+/// Whether file contents carry our header (in the first line, or the second for JSON).
 pub fn is_generated(contents: &str) -> bool {
-    contents.lines().next().is_some_and(|l| l.contains(MARKER))
+    contents.lines().take(2).any(|l| l.contains(MARKER))
 }

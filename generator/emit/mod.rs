@@ -2,6 +2,7 @@
 //! same function serves `generate`, `--check` and the tests.
 
 mod align;
+mod applications;
 mod docs;
 pub mod hcl;
 pub mod header;
@@ -32,6 +33,12 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
     }
     for root in &plan.roots {
         terraform::root(root, &mut files).map_err(Error::Bug)?;
+    }
+    for apps in &plan.applications {
+        applications::environment(apps, &mut files).map_err(Error::Bug)?;
+    }
+    if !plan.applications.is_empty() {
+        applications::chart(&mut files);
     }
     Ok(files)
 }

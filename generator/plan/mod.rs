@@ -3,6 +3,7 @@
 //! One folder or file per layer; `naming` holds every derived name so all layers agree, and
 //! `iam` the policy-document helpers the layers share.
 
+pub mod applications;
 pub mod core;
 pub mod iam;
 pub mod naming;
@@ -21,6 +22,7 @@ pub struct Plan {
     /// that emit can report the inconsistency (a generator bug) instead of hiding it.
     pub modules: Vec<Module>,
     pub roots: Vec<Root>,
+    pub applications: Vec<applications::Applications>,
 }
 
 impl Plan {
@@ -61,6 +63,7 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
             files: core::files(env),
             outputs: core::outputs(),
         });
+        plan.applications.push(applications::plan(env));
     }
     plan
 }

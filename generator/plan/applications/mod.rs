@@ -1,0 +1,165 @@
+//! The applications layer: Helm values for the `supabase-custom` chart and the cluster add-ons,
+//! plus what the runbook needs. Nothing here is applied by Terraform; an operator runs the
+//! commands of the generated runbook with the stock helm.
+
+pub mod addons;
+pub mod values;
+
+use crate::resolve::model::{CapacityType, Component as Sizing, Environment};
+
+use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
+use values::{
+    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Ingress, Kong, NetworkPolicy,
+    Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
+};
+
+/// TLS 1.3 with 1.2 as the floor, the AWS-recommended policy for ALB HTTPS listeners.
+pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
+
+/// Images of the bootstrap Job (pinned like the Supabase images in resolve/defaults.rs).
+pub const AWS_CLI_IMAGE: (&str, &str) = ("amazon/aws-cli", "2.32.6");
+pub const POSTGRES_IMAGE: (&str, &str) = ("postgres", "17.6-alpine");
+
+/// Helm release and namespace of Supabase.
+pub const RELEASE: &str = "supabase";
+
+/// Everything the applications layer of one environment writes.
+#[derive(Clone, Debug)]
+pub struct Applications {
+    pub dir: String,
+    pub env_id: String,
+    pub values: Values,
+    pub addons: Vec<addons::Addon>,
+    pub names: Names,
+    pub state_bucket: String,
+    /// Minor version of the cluster's Kubernetes (for the kubectl advice).
+    pub kubernetes_minor: String,
+    pub db_deletion_protection: bool,
+    pub throwaway: bool,
+}
+
+pub fn plan(env: &Environment) -> Applications {
+    let names = Names::for_env(env);
+    Applications {
+        dir: format!("out/environments/{}/{}/applications", env.id.region, env.id.name),
+        env_id: env.id.to_string(),
+        values: values(env, &names),
+        addons: addons::addons(env, &names),
+        names,
+        state_bucket: env.identity.state.bucket.clone(),
+        kubernetes_minor: env.settings.eks.version.trim_start_matches("1.").to_string(),
+        db_deletion_protection: env.settings.rds.deletion_protection,
+        throwaway: env.settings.throwaway,
+    }
+}
+
+fn api_host(env: &Environment) -> String {
+    format!("api.{}", env.identity.domain)
+}
+
+fn values(env: &Environment, names: &Names) -> Values {
+    let s = &env.settings;
+    let components = &s.supabase.components;
+    let component = |sizing: &Sizing| component(sizing, s.supabase.hpa_enabled);
+    let account = |role: WorkloadRole| ServiceAccount { name: role.service_account().name.to_string(), role_arn: names.role_arn(role) };
+    let origins = &env.identity.cors_allowed_origins;
+    let site_url = origins.first().cloned().unwrap_or_else(|| format!("https://{}", env.identity.domain));
+    Values {
+        global: Global {
+            environment: env.id.to_string(),
+            api_url: format!("https://{}", api_host(env)),
+            site_url,
+            cors_allowed_origins: origins.clone(),
+            aws_region: env.identity.aws_region.clone(),
+            tolerate_spot: s.eks.node_groups.iter().any(|g| g.capacity_type == CapacityType::Spot),
+            jwt_expiry_seconds: 3600,
+        },
+        database: Database {
+            port: 5432,
+            name: super::core::rds::DATABASE_NAME.to_string(),
+            ssl_mode: "verify-full".to_string(),
+            ca_bundle: None,
+        },
+        secrets: Secrets {
+            store_name: "aws-secrets-manager".to_string(),
+            refresh_interval: "1h".to_string(),
+            service_account: account(WorkloadRole::ExternalSecrets),
+            names: SecretNames {
+                jwt_secret: names.secret_name(SecretKind::JwtSecret),
+                anon_key: names.secret_name(SecretKind::AnonKey),
+                service_role_key: names.secret_name(SecretKind::ServiceRoleKey),
+                realtime_secret_key_base: names.secret_name(SecretKind::RealtimeSecretKeyBase),
+                realtime_db_enc_key: names.secret_name(SecretKind::RealtimeDbEncKey),
+                meta_crypto_key: names.secret_name(SecretKind::MetaCryptoKey),
+                dashboard_password: names.secret_name(SecretKind::DashboardPassword),
+                db_connection: names.secret_name(SecretKind::Connection),
+                db_passwords: DbPasswords {
+                    authenticator: names.secret_name(SecretKind::DbPassword(DbRole::Authenticator)),
+                    supabase_auth_admin: names.secret_name(SecretKind::DbPassword(DbRole::AuthAdmin)),
+                    supabase_storage_admin: names.secret_name(SecretKind::DbPassword(DbRole::StorageAdmin)),
+                    supabase_admin: names.secret_name(SecretKind::DbPassword(DbRole::SupabaseAdmin)),
+                },
+            },
+        },
+        kong: Kong { component: component(&components.kong), worker_processes: 2 },
+        postgrest: component(&components.postgrest),
+        gotrue: Gotrue { component: component(&components.gotrue), disable_signup: false, mailer_autoconfirm: s.throwaway },
+        realtime: component(&components.realtime),
+        storage: Storage {
+            component: component(&components.storage),
+            bucket: names.storage_bucket.clone(),
+            file_size_limit_bytes: 50 * 1024 * 1024,
+            service_account: account(WorkloadRole::Storage),
+        },
+        meta: component(&components.meta),
+        studio: Studio { component: component(&components.studio), default_organization: env.project.clone(), default_project: env.id.to_string() },
+        ingress: Ingress {
+            host: api_host(env),
+            load_balancer_name: names.prefix.clone(),
+            ssl_policy: SSL_POLICY.to_string(),
+            certificate_arn: None,
+            deletion_protection: !s.throwaway,
+            access_logs: AccessLogs { enabled: s.s3.access_logging, bucket: names.access_log_bucket.clone(), prefix: "alb".to_string() },
+            waf_acl_arn: None,
+        },
+        network_policy: NetworkPolicy {
+            enabled: true,
+            load_balancer_cidrs: env.identity.vpc.public_subnets.clone(),
+            database_cidrs: env.identity.vpc.rds_subnets.clone(),
+        },
+        bootstrap: Bootstrap {
+            service_account: account(WorkloadRole::Bootstrap),
+            aws_cli_image: image(AWS_CLI_IMAGE),
+            postgres_image: image(POSTGRES_IMAGE),
+            api_key_lifetime_days: 3650,
+        },
+    }
+}
+
+fn image((repository, tag): (&str, &str)) -> Image {
+    Image { repository: repository.to_string(), tag: tag.to_string() }
+}
+
+fn component(sizing: &Sizing, hpa_enabled: bool) -> Component {
+    let amounts = |a: &crate::resolve::model::Amounts| Amounts { cpu: a.cpu.clone(), memory: a.memory.clone() };
+    let autoscaling = match sizing.hpa {
+        Some(hpa) => Autoscaling {
+            enabled: hpa_enabled,
+            min_replicas: hpa.min,
+            max_replicas: hpa.max,
+            target_cpu_utilization_percentage: hpa.cpu_target,
+        },
+        None => Autoscaling { enabled: false, min_replicas: sizing.replicas, max_replicas: sizing.replicas, target_cpu_utilization_percentage: 70 },
+    };
+    Component {
+        image: Image { repository: sizing.image.repository.clone(), tag: sizing.image.tag.clone() },
+        replicas: sizing.replicas,
+        resources: Resources { requests: amounts(&sizing.resources.requests), limits: amounts(&sizing.resources.limits) },
+        autoscaling,
+    }
+}
+
+/// The namespace every Supabase workload runs in (shared with the IRSA trust policies).
+pub fn namespace() -> &'static str {
+    naming::SUPABASE_NAMESPACE
+}
