@@ -10,7 +10,13 @@ use crate::plan::applications::{self, Applications};
 use crate::plan::naming::{SecretKind, WorkloadRole};
 use crate::terraform::{AWS_PROVIDER_VERSION, Module, TERRAFORM_VERSION};
 
-fn templates() -> Environment<'static> {
+/// The template environment, parsed once per process.
+fn templates() -> &'static Environment<'static> {
+    static TEMPLATES: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(build_templates)
+}
+
+fn build_templates() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_syntax(SyntaxConfig::builder().keep_trailing_newline(true).build().expect("default delimiters are valid"));

@@ -31,8 +31,9 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
         }
         terraform::module(module, &mut files).map_err(Error::Bug)?;
     }
+    let mut memo = terraform::Memo::default();
     for root in &plan.roots {
-        terraform::root(root, &mut files).map_err(Error::Bug)?;
+        terraform::root(root, &mut files, &mut memo).map_err(Error::Bug)?;
     }
     for apps in &plan.applications {
         applications::environment(apps, &mut files).map_err(Error::Bug)?;

@@ -19,7 +19,25 @@ pub fn module(module: &Module, files: &mut Files) -> Result<(), String> {
     Ok(())
 }
 
-pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
+/// Root files that do not depend on the environment (variables, module calls, outputs) are the
+/// same text for every environment of a layer: render each distinct block list once.
+#[derive(Default)]
+pub struct Memo {
+    rendered: Vec<(Vec<Block>, String)>,
+}
+
+impl Memo {
+    fn render(&mut self, blocks: Vec<Block>) -> String {
+        if let Some((_, text)) = self.rendered.iter().find(|(b, _)| *b == blocks) {
+            return text.clone();
+        }
+        let text = header::hcl(&print::blocks(&blocks));
+        self.rendered.push((blocks, text.clone()));
+        text
+    }
+}
+
+pub fn root(root: &Root, files: &mut Files, memo: &mut Memo) -> Result<(), String> {
     let dir = &root.dir;
     let tfvar_inputs = root_variables(root)?;
 
@@ -32,14 +50,14 @@ pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
             .comment("S3-native state locking (Terraform >= 1.10): no DynamoDB table needed.")
             .attr("use_lockfile", true),
     );
-    files.insert(format!("{dir}/versions.tf").into(), header::hcl(&print::blocks(&[versions()])));
+    files.insert(format!("{dir}/versions.tf").into(), memo.render(vec![versions()]));
     files.insert(format!("{dir}/backend.tf").into(), header::hcl(&print::blocks(&[backend])));
     for file in &root.files {
         files.insert(format!("{dir}/{}", file.name).into(), header::hcl(&print::blocks(&file.blocks)));
     }
 
     let variables: Vec<Block> = tfvar_inputs.iter().map(|i| variable(&i.var)).collect();
-    files.insert(format!("{dir}/variables.tf").into(), header::hcl(&print::blocks(&variables)));
+    files.insert(format!("{dir}/variables.tf").into(), memo.render(variables));
 
     let depth = dir.split('/').count();
     let calls: Vec<Block> = root
@@ -56,10 +74,10 @@ pub fn root(root: &Root, files: &mut Files) -> Result<(), String> {
             })
         })
         .collect();
-    files.insert(format!("{dir}/main.tf").into(), header::hcl(&print::blocks(&calls)));
+    files.insert(format!("{dir}/main.tf").into(), memo.render(calls));
 
     let outputs: Vec<Block> = root.outputs.iter().map(|o| output(o.name, o.description, &o.value)).collect();
-    files.insert(format!("{dir}/outputs.tf").into(), header::hcl(&print::blocks(&outputs)));
+    files.insert(format!("{dir}/outputs.tf").into(), memo.render(outputs));
 
     let tfvars: Vec<(String, Expression)> = tfvar_inputs
         .iter()

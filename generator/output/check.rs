@@ -84,7 +84,7 @@ pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckRepor
             Err(source) => return Err(Error::Io { action: "read", path, source }),
         }
     }
-    report.orphaned = scan::generated_files(root, scope)?.into_iter().filter(|p| !files.contains_key(p)).collect();
+    report.orphaned = scan::orphans(root, scope, files)?;
     Ok(report)
 }
 

@@ -6,20 +6,21 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::Scope;
 use crate::Error;
-use crate::emit::header;
+use crate::emit::{Files, header};
 
-/// Generated files (relative paths) found under the scope's directories.
-pub fn generated_files(root: &Utf8Path, scope: &Scope) -> Result<Vec<Utf8PathBuf>, Error> {
+/// Generated files under the scope's directories that `produced` does not contain: the orphans.
+/// Produced files are not opened (the caller has read them already).
+pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Files) -> Result<Vec<Utf8PathBuf>, Error> {
     let mut found = Vec::new();
     for dir in &scope.dirs {
-        walk(root, &root.join(dir), &mut found)?;
+        walk(root, &root.join(dir), produced, &mut found)?;
     }
     found.sort();
     found.dedup();
     Ok(found)
 }
 
-fn walk(root: &Utf8Path, dir: &Utf8Path, found: &mut Vec<Utf8PathBuf>) -> Result<(), Error> {
+fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Vec<Utf8PathBuf>) -> Result<(), Error> {
     let entries = match dir.read_dir_utf8() {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -30,10 +31,11 @@ fn walk(root: &Utf8Path, dir: &Utf8Path, found: &mut Vec<Utf8PathBuf>) -> Result
         let path = entry.path();
         let kind = entry.file_type().map_err(|source| Error::Io { action: "inspect", path: path.to_owned(), source })?;
         // `.terraform/` holds providers and modules terraform downloads: never ours.
+        let rel = path.strip_prefix(root).unwrap_or(path);
         if kind.is_dir() && !entry.file_name().starts_with('.') {
-            walk(root, path, found)?;
-        } else if kind.is_file() && carries_header(path)? {
-            found.push(path.strip_prefix(root).unwrap_or(path).to_owned());
+            walk(root, path, produced, found)?;
+        } else if kind.is_file() && !produced.contains_key(rel) && carries_header(path)? {
+            found.push(rel.to_owned());
         }
     }
     Ok(())

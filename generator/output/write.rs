@@ -58,7 +58,7 @@ pub fn write(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<Outcome, E
         return Err(Error::Refused(foreign));
     }
     let orphans: Vec<Utf8PathBuf> =
-        scan::generated_files(root, scope)?.into_iter().filter(|p| !files.contains_key(p)).collect();
+        scan::orphans(root, scope, files)?;
 
     for (rel, contents, new) in to_write {
         write_atomic(&root.join(rel), contents)?;

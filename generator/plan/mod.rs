@@ -11,7 +11,7 @@ pub mod networking;
 mod roots;
 
 use crate::resolve::model::Environment;
-use crate::terraform::{Module, ModuleCall, Output, Root, TfFile, e};
+use crate::terraform::{Input, Module, ModuleCall, Output, Root, TfFile, e};
 
 use naming::Layer;
 
@@ -26,9 +26,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn add_module(&mut self, module: Module) {
-        if !self.modules.iter().any(|m| *m == module) {
-            self.modules.push(module);
+    /// Adds the module a call uses, built only the first time: module bodies do not depend on
+    /// the environment, so later environments only need their variable declarations to match
+    /// (a mismatch keeps both definitions, for emit to report).
+    fn add_module(&mut self, call: &ModuleCall, build: impl FnOnce(&[Input]) -> Module) {
+        let same = |m: &Module| m.name == call.module && m.variables.iter().eq(call.inputs.iter().map(|i| &i.var));
+        if !self.modules.iter().any(same) {
+            self.modules.push(build(&call.inputs));
         }
     }
 }
@@ -36,10 +40,9 @@ impl Plan {
 pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
     let mut plan = Plan::default();
     for env in envs {
-        let inputs = networking::inputs(env);
-        let module = networking::module(&inputs);
-        let outputs = reexport(&module);
-        let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs };
+        let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs: networking::inputs(env) };
+        plan.add_module(&call, networking::module);
+        let outputs = reexport(plan.modules.iter().find(|m| m.name == networking::MODULE).expect("just added"));
         plan.roots.push(Root {
             dir: naming::root_dir(&env.id, Layer::Networking),
             backend: roots::backend(env, Layer::Networking),
@@ -48,11 +51,10 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
             files: vec![TfFile { name: "providers.tf", blocks: vec![roots::provider()] }],
             outputs,
         });
-        plan.add_module(module);
 
         let mut calls = Vec::new();
         for (call, build) in core::calls(env) {
-            plan.add_module(build(&call.inputs));
+            plan.add_module(&call, build);
             calls.push(call);
         }
         plan.roots.push(Root {
