@@ -7,6 +7,7 @@
 //! `emit` (IR -> file contents, no I/O) -> `output` (write, or check against disk).
 //! This library does not parse command lines; `main.rs` does, and calls the functions below.
 
+pub mod cost;
 pub mod diagnostics;
 pub mod emit;
 pub mod load;
@@ -135,20 +136,20 @@ fn first_id(model: &Model) -> String {
 ///
 /// # Errors
 /// [`Error::Bug`] when the generator produces inconsistent output.
-pub fn render(envs: &[&Resolved], all: bool) -> Result<(Files, Scope), Error> {
-    render_timed(envs, all, &mut Timings::default())
+pub fn render(model: &Model, envs: &[&Resolved], all: bool) -> Result<(Files, Scope), Error> {
+    render_timed(model, envs, all, &mut Timings::default())
 }
 
 /// As [`render`], recording stage timings.
 ///
 /// # Errors
 /// As [`render`].
-pub fn render_timed(envs: &[&Resolved], all: bool, timings: &mut Timings) -> Result<(Files, Scope), Error> {
+pub fn render_timed(model: &Model, envs: &[&Resolved], all: bool, timings: &mut Timings) -> Result<(Files, Scope), Error> {
     let environments: Vec<&Environment> = envs.iter().map(|r| &r.env).collect();
-    let plan = timings.stage("plan", || plan::plan(environments.iter().copied()));
+    let plan = timings.stage("plan", || plan::plan(environments.iter().copied(), &model.pricing));
     let files = timings.stage("emit", || emit::emit(&plan))?;
     let dirs = if all {
-        vec!["modules".into(), "out".into()]
+        vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
     } else {
         let modules = plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name)));
         let envs = environments.iter().map(|e| env_dir(&e.id));

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use supabase_aws_gen::load::path::KeyPath;
 use supabase_aws_gen::validate::Date;
 use supabase_aws_gen::timings::Timings;
-use supabase_aws_gen::{Checked, Error, check_config_timed, output, render_timed, report, select};
+use supabase_aws_gen::{Checked, Error, check_config_timed, cost, output, render_timed, report, select};
 
 /// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
 ///
@@ -50,6 +50,35 @@ enum Command {
     },
     /// Check the config and report every problem; writes nothing.
     Validate,
+    /// Estimate the monthly cost of environments, itemised, against their tier's band.
+    Cost(Cost),
+    /// Print a shell completion script: `supabase-aws-gen completions bash > /etc/bash_completion.d/supabase-aws-gen`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `supabase-aws-gen man | man -l -`.
+    Man,
+}
+
+#[derive(Args)]
+struct Cost {
+    /// Environments as <region>/<env>, e.g. ireland/development.
+    #[arg(value_name = "ENVIRONMENT", required_unless_present = "all", conflicts_with = "all")]
+    environments: Vec<String>,
+    /// Every environment in the config.
+    #[arg(long)]
+    all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CostFormat::Table)]
+    format: CostFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CostFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Args)]
@@ -88,6 +117,24 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
+    // These two need no config file.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut <Cli as clap::CommandFactory>::command(), "supabase-aws-gen", &mut script);
+            print_out(&String::from_utf8_lossy(&script));
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .map_err(|source| Error::Io { action: "write", path: "the manual page".into(), source })?;
+            print_out(&String::from_utf8_lossy(&page));
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let Global { config, out } = cli.global;
     let mut timings = Timings::new(std::env::var_os("SUPABASE_AWS_GEN_TIMINGS").is_some());
     let Checked { model, warnings } = check_config_timed(&config, today(), &mut timings)?;
@@ -96,16 +143,16 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
     }
     match cli.command {
         Command::Validate => {
-            println!(
-                "{}: {} tiers, {} regions, {} environments; {} warnings",
+            print_out(&format!(
+                "{}: {} tiers, {} regions, {} environments; {} warnings\n",
                 config,
                 model.tiers.len(),
                 model.regions.len(),
                 model.environments.len(),
                 warnings.warnings()
-            );
+            ));
         }
-        Command::List => print!("{}", report::list(&model)),
+        Command::List => print_out(&report::list(&model)),
         Command::Explain { environment, key } => {
             let resolved = select(&model, std::slice::from_ref(&environment), false)?[0];
             let prefix = match key.as_deref() {
@@ -114,24 +161,47 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
             };
             let text = report::explain(&model, resolved, &prefix)
                 .map_err(|message| Error::Usage { message, help: "run `explain <env>` without a key to see every key".into() })?;
-            print!("{text}");
+            print_out(&text);
         }
+        Command::Cost(args) => {
+            let envs = select(&model, &args.environments, args.all)?;
+            let estimates: Vec<_> = envs.iter().map(|r| cost::estimate(&r.env, &model.pricing)).collect();
+            match args.format {
+                CostFormat::Table => print_out(&estimates.iter().map(cost::table).collect::<Vec<_>>().join("\n")),
+                CostFormat::Json => print_out(&cost::json(&estimates)),
+                CostFormat::Csv => print_out(&cost::csv(&estimates)),
+            }
+        }
+        Command::Completions { .. } | Command::Man => unreachable!("handled before the config is read"),
         Command::Generate(args) => {
             let envs = select(&model, &args.environments, args.all)?;
-            let (files, scope) = render_timed(&envs, args.all, &mut timings)?;
+            let (files, scope) = render_timed(&model, &envs, args.all, &mut timings)?;
             let root = out.unwrap_or_else(|| default_out(&config));
             if args.check {
                 let report = timings.stage("check", || output::check(&root, &files, &scope))?;
-                println!("{report}");
+                print_out(&format!("{report}\n"));
                 print_timings(&timings);
                 return Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
             let outcome = timings.stage("write", || output::write(&root, &files, &scope))?;
-            println!("{outcome}");
+            print_out(&format!("{outcome}\n"));
             print_timings(&timings);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout; a closed pipe (`... | head`) ends the program quietly instead of panicking.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {err}");
+        std::process::exit(3);
+    }
 }
 
 fn print_timings(timings: &Timings) {

@@ -18,7 +18,7 @@ fn generate_writes_then_reports_nothing_to_do() {
     let ws = workspace("gen");
     let checked = common::checked(&common::base_config());
     let envs = supabase_aws_gen::select(&checked.model, &["virginia/test".to_string()], false).unwrap();
-    let expected = supabase_aws_gen::render(&envs, false).unwrap().0.len();
+    let expected = supabase_aws_gen::render(&checked.model, &envs, false).unwrap().0.len();
     let first = cli(ws.path(), &["generate", "virginia/test"]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(stdout(&first).contains(&format!("{expected} created, 0 updated, 0 unchanged, 0 removed")), "{}", stdout(&first));

@@ -11,7 +11,7 @@ fn committed_output_is_current() {
     let config = common::read(&repo.join("service-tiers.yaml"));
     let checked = common::checked(&config);
     let envs = select(&checked.model, &[], true).unwrap();
-    let (files, scope) = render(&envs, true).unwrap();
+    let (files, scope) = render(&checked.model, &envs, true).unwrap();
     let report = output::check(&repo, &files, &scope).unwrap();
     assert!(report.is_clean(), "committed output is stale; run `cargo run -- generate --all`:\n{report}");
 }

@@ -23,6 +23,8 @@ fn build_templates() -> Environment<'static> {
     env.add_template("module-readme.md", include_str!("../../templates/module-readme.md.j2"))
         .expect("template parses (checked by every test)");
     env.add_template("runbook.md", include_str!("../../templates/runbook.md.j2")).expect("template parses (checked by every test)");
+    env.add_template("environment-readme.md", include_str!("../../templates/environment-readme.md.j2"))
+        .expect("template parses (checked by every test)");
     env
 }
 
@@ -136,5 +138,114 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
             })
         })
         .map_err(|err| format!("runbook template: {err:#}"))?;
+    Ok(header::markdown(&body))
+}
+
+#[derive(Serialize)]
+struct NodeGroupRow {
+    name: String,
+    instance_types: String,
+    capacity: &'static str,
+    desired: u32,
+    min: u32,
+    max: u32,
+    disk: u32,
+}
+
+#[derive(Serialize)]
+struct ComponentRow {
+    name: &'static str,
+    image: String,
+    replicas: u32,
+    autoscaling: String,
+    requests: String,
+    limits: String,
+}
+
+#[derive(Serialize)]
+struct RoleRow {
+    arn: String,
+    subject: String,
+}
+
+/// The README of one environment: summary, layers, diagram, sizing, roles.
+pub fn environment_readme(
+    env: &crate::resolve::model::Environment,
+    names: &crate::plan::naming::Names,
+    estimate: &crate::cost::Estimate,
+    mermaid: &str,
+) -> Result<String, String> {
+    let s = &env.settings;
+    let node_groups: Vec<NodeGroupRow> = s
+        .eks
+        .node_groups
+        .iter()
+        .map(|g| NodeGroupRow {
+            name: g.name.clone(),
+            instance_types: g.instance_types.join(", "),
+            capacity: g.capacity_type.as_str(),
+            desired: g.desired_size,
+            min: g.min_size,
+            max: g.max_size,
+            disk: g.disk_size_gib,
+        })
+        .collect();
+    let components: Vec<ComponentRow> = s
+        .supabase
+        .components
+        .iter()
+        .into_iter()
+        .map(|(name, c)| ComponentRow {
+            name,
+            image: format!("{}:{}", c.image.repository, c.image.tag),
+            replicas: c.replicas,
+            autoscaling: match c.hpa {
+                Some(h) if s.supabase.hpa_enabled => format!("{}-{} at {}% CPU", h.min, h.max, h.cpu_target),
+                _ => "off".to_string(),
+            },
+            requests: format!("{} / {}", c.resources.requests.cpu, c.resources.requests.memory),
+            limits: format!("{} / {}", c.resources.limits.cpu, c.resources.limits.memory),
+        })
+        .collect();
+    let roles: Vec<RoleRow> =
+        WorkloadRole::ALL.iter().map(|r| RoleRow { arn: names.role_arn(*r), subject: r.service_account().subject() }).collect();
+    let r = &s.rds;
+    let database = format!(
+        "RDS PostgreSQL {} on {}, {}, {}-{} GiB, backups {} days",
+        r.engine_version,
+        r.instance_class,
+        if r.multi_az { "multi-AZ" } else { "single-AZ" },
+        r.allocated_storage_gib,
+        r.max_allocated_storage_gib,
+        r.backup_retention_days
+    );
+    let body = templates()
+        .get_template("environment-readme.md")
+        .and_then(|t| {
+            t.render(context! {
+                env_id => env.id.to_string(),
+                description => s.description.as_str(),
+                tier => env.identity.tier.as_str(),
+                region => env.identity.aws_region.as_str(),
+                account_id => env.identity.account_id.as_str(),
+                api_url => format!("https://api.{}", env.identity.domain),
+                cluster => names.cluster.as_str(),
+                k8s_version => s.eks.version.as_str(),
+                database,
+                bucket => names.storage_bucket.as_str(),
+                secret_prefix => names.secret_prefix.as_str(),
+                state_bucket => env.identity.state.bucket.as_str(),
+                cost_total => format!("{:.0}", estimate.total),
+                cost_max => format!("{:.0}", estimate.total_at_max),
+                band_min => estimate.band.min,
+                band_max => estimate.band.max,
+                zones => env.identity.azs.len(),
+                mermaid,
+                node_groups => Serde(&node_groups),
+                components => Serde(&components),
+                roles => Serde(&roles),
+            })
+        })
+        .map_err(|err| format!("environment README template: {err:#}"))?;
     Ok(header::markdown(&body))
 }

@@ -3,6 +3,8 @@
 
 mod align;
 mod applications;
+pub mod config_schema;
+mod diagram;
 mod docs;
 pub mod hcl;
 pub mod header;
@@ -38,8 +40,16 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
     for apps in &plan.applications {
         applications::environment(apps, &mut files).map_err(Error::Bug)?;
     }
+    for (env, estimate) in plan.environments.iter().zip(&plan.costs) {
+        let dir = format!("out/environments/{}/{}", env.id.region, env.id.name);
+        let names = crate::plan::naming::Names::for_env(env);
+        files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
+        files.insert(format!("{dir}/architecture.drawio").into(), header::markdown(&diagram::drawio(env, &names)));
+        files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, &names, estimate, &diagram::mermaid(env, &names)).map_err(Error::Bug)?);
+    }
     if !plan.applications.is_empty() {
         applications::chart(&mut files);
+        files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
     }
     Ok(files)
 }

@@ -23,6 +23,9 @@ pub struct Plan {
     pub modules: Vec<Module>,
     pub roots: Vec<Root>,
     pub applications: Vec<applications::Applications>,
+    pub costs: Vec<crate::cost::Estimate>,
+    /// The environments themselves, for the documents drawn from them.
+    pub environments: Vec<Environment>,
 }
 
 impl Plan {
@@ -37,7 +40,7 @@ impl Plan {
     }
 }
 
-pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
+pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>, pricing: &crate::cost::Pricing) -> Plan {
     let mut plan = Plan::default();
     for env in envs {
         let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs: networking::inputs(env) };
@@ -66,6 +69,8 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Plan {
             outputs: core::outputs(),
         });
         plan.applications.push(applications::plan(env));
+        plan.costs.push(crate::cost::estimate(env, pricing));
+        plan.environments.push(env.clone());
     }
     plan
 }

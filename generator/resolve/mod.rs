@@ -36,6 +36,8 @@ pub struct Model {
     pub regions: IndexMap<String, Region>,
     /// In file order.
     pub environments: Vec<Resolved>,
+    /// Price overrides and usage assumptions for cost estimates.
+    pub pricing: crate::cost::Pricing,
 }
 
 #[derive(Debug)]
@@ -105,6 +107,17 @@ impl Locate for DocLocator<'_> {
     }
 }
 
+/// Locates paths of a subtree of the document.
+struct PrefixLocator<'a>(&'a SourceMap, KeyPath);
+
+impl Locate for PrefixLocator<'_> {
+    fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
+        let full = self.1.join(path);
+        let pos = self.0.locate(&full).map(|(_, e)| e.anchor());
+        (full, pos)
+    }
+}
+
 /// The source text of the scalar at `yaml`.
 fn written(map: &SourceMap, text: &str, yaml: &KeyPath) -> Option<String> {
     let value = map.exact(yaml)?.value;
@@ -118,6 +131,8 @@ struct Document {
     tiers: IndexMap<String, Value>,
     regions: IndexMap<String, Value>,
     environments: IndexMap<String, IndexMap<String, Value>>,
+    #[serde(default)]
+    pricing: Option<Value>,
 }
 
 /// Resolves every tier and environment.
@@ -230,8 +245,19 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
         }
     }
 
+    let pricing = match &doc.pricing {
+        None => crate::cost::Pricing::default(),
+        Some(value) => {
+            let locator = PrefixLocator(map, KeyPath::root().key("pricing"));
+            decode(value, &locator).unwrap_or_else(|d| {
+                problems.push(d);
+                crate::cost::Pricing::default()
+            })
+        }
+    };
+
     if problems.is_empty() {
-        Ok(Model { project: doc.project, tiers, regions, environments, loaded })
+        Ok(Model { project: doc.project, tiers, regions, environments, loaded, pricing })
     } else {
         Err((loaded, problems))
     }

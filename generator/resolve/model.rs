@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `<region alias>/<environment name>`, e.g. `ireland/development`.
@@ -35,7 +36,7 @@ pub struct Environment {
 }
 
 /// Where and as whom an environment runs: set by its region and its own entry, never by a tier.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// The tier this environment is sized by.
@@ -61,7 +62,7 @@ pub struct Identity {
 }
 
 /// Terraform state: an S3 bucket that already exists (see the README's bootstrap step).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StateBackend {
     pub bucket: String,
@@ -70,7 +71,7 @@ pub struct StateBackend {
 }
 
 /// The VPC's address plan: one CIDR per availability zone for each subnet kind.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VpcLayout {
     pub cidr: String,
@@ -80,7 +81,7 @@ pub struct VpcLayout {
 }
 
 /// What a tier sizes. Regions and environments may override any of it.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub description: String,
@@ -101,14 +102,14 @@ pub struct Settings {
 pub const SETTINGS_KEYS: &[&str] =
     &["description", "use_cases", "monthly_cost_usd", "throwaway", "network", "eks", "rds", "s3", "supabase"];
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CostBand {
     pub min: u32,
     pub max: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSettings {
     pub nat_gateways: NatGateways,
@@ -117,7 +118,7 @@ pub struct NetworkSettings {
     pub flow_log_retention_days: u32,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NatGateways {
     /// One NAT gateway for the whole VPC: cheaper, but egress fails if its zone fails.
@@ -136,7 +137,7 @@ impl NatGateways {
 }
 
 /// AWS services reachable through an interface endpoint (the suffix of the service name).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 pub enum InterfaceEndpoint {
     #[serde(rename = "secretsmanager")]
     SecretsManager,
@@ -164,7 +165,7 @@ impl InterfaceEndpoint {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EksSettings {
     /// Kubernetes minor version, e.g. "1.35".
@@ -174,7 +175,7 @@ pub struct EksSettings {
     pub log_retention_days: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EksEndpoint {
     pub private_access: bool,
@@ -185,7 +186,7 @@ pub struct EksEndpoint {
     pub allow_public_access_from_anywhere: bool,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeGroup {
     pub name: String,
@@ -213,7 +214,7 @@ pub fn arch(instance_type: &str) -> Arch {
     if after_digit.starts_with('g') { Arch::Arm64 } else { Arch::X86_64 }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 pub enum CapacityType {
     #[serde(rename = "ON_DEMAND")]
     OnDemand,
@@ -230,7 +231,7 @@ impl CapacityType {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RdsSettings {
     pub instance_class: String,
@@ -254,7 +255,7 @@ pub struct RdsSettings {
     pub log_retention_days: u32,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageType {
     Gp2,
@@ -263,7 +264,7 @@ pub enum StorageType {
     Io2,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
     pub versioning: bool,
@@ -273,7 +274,7 @@ pub struct S3Settings {
     pub noncurrent_version_expiration_days: u32,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupabaseSettings {
     /// Create HorizontalPodAutoscalers for components that define `hpa`.
@@ -281,7 +282,7 @@ pub struct SupabaseSettings {
     pub components: Components,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Components {
     pub kong: Component,
@@ -308,7 +309,7 @@ impl Components {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     pub image: Image,
@@ -318,28 +319,28 @@ pub struct Component {
     pub hpa: Option<Hpa>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
     pub repository: String,
     pub tag: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     pub requests: Amounts,
     pub limits: Amounts,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amounts {
     pub cpu: String,
     pub memory: String,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hpa {
     pub min: u32,

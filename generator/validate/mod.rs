@@ -3,6 +3,7 @@
 //! Settings checks run on each tier by itself (so an unused tier is still checked) and again on
 //! each environment (whose overrides may break them); duplicates collapse in the report.
 
+mod cost;
 mod names;
 mod network;
 mod sizing;
@@ -31,6 +32,7 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         versions::check(&env.settings, today, &mut check);
         network::check_environment(env, &mut check);
         names::check_environment(env, &mut check);
+        cost::check(env, &model.pricing, &mut check);
     }
     names::check_document(model, &mut out);
     network::check_vpc_overlaps(model, &mut out);

@@ -37,7 +37,7 @@ pub fn checked(text: &str) -> Checked {
 pub fn generate_all(text: &str) -> BTreeMap<Utf8PathBuf, String> {
     let checked = checked(text);
     let envs = select(&checked.model, &[], true).unwrap();
-    render(&envs, true).unwrap().0
+    render(&checked.model, &envs, true).unwrap().0
 }
 
 /// Runs the CLI binary with a pinned date and no colour.
