@@ -92,9 +92,10 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Whether a tool is on PATH. In CI (`REQUIRE_TOOLS=1`) a missing tool fails the test.
+/// Whether a tool is on PATH (probed with `--version`, which every tool we use answers without
+/// side effects). In CI (`REQUIRE_TOOLS=1`) a missing tool fails the test.
 pub fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("version").output().is_ok();
+    let found = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
     if !found {
         assert!(std::env::var_os("REQUIRE_TOOLS").is_none(), "{name} is required (REQUIRE_TOOLS is set) but not on PATH");
         eprintln!("SKIPPED: {name} is not on PATH; CI runs this with REQUIRE_TOOLS=1");

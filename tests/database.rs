@@ -1,0 +1,1057 @@
+//! Runs the database bootstrap and the API key minting of the supabase-custom chart
+//! (`helm-charts/supabase-custom/files/{bootstrap,mint-api-keys}.sql`) against a real, throwaway
+//! PostgreSQL cluster set up to resemble RDS: the scripts run as a non-superuser master named
+//! `postgres` (CREATEROLE CREATEDB, member of a stand-in `rds_superuser`) that owns the database.
+//!
+//! Needs `initdb`, `pg_ctl`, `postgres` and `psql` (PATH, else /usr/lib/postgresql/*/bin). Skips
+//! loudly without them, fails when `REQUIRE_TOOLS` is set (CI).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use common::TempDir;
+
+/// The superuser of the throwaway cluster (RDS's equivalent, rdsadmin, is out of reach of users).
+const ADMIN: &str = "clusteradmin";
+/// The RDS master user the Job connects as.
+const MASTER: &str = "postgres";
+const DATABASE: &str = "postgres";
+
+const LOGIN_ROLES: [&str; 4] = [
+    "authenticator",
+    "supabase_auth_admin",
+    "supabase_storage_admin",
+    "supabase_admin",
+];
+const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+
+const JWT_SECRET: &str = "q7Rk2ZfW9pLx4Nc8Vb1Hs6Tj3Ym5Ge0Ua7Dn2Kw9Qr4Xz8Lp1Fv6Bh3Cs5Jt0Mg7";
+const OTHER_SECRET: &str = "Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0Dd9Ss8Aa7Qq6Ww5Ee4Rr3Tt2Yy1Uu0Ii9Oo8";
+
+fn scripts() -> PathBuf {
+    common::repo()
+        .join("helm-charts/supabase-custom/files")
+        .into_std_path_buf()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+
+struct Tools {
+    initdb: PathBuf,
+    pg_ctl: PathBuf,
+    psql: PathBuf,
+}
+
+/// Like `common::tool`, but probes with `--version`: `initdb version` would initialise a cluster
+/// in a directory named `version` under the current directory.
+fn pg_tools() -> Option<Tools> {
+    let find = |name: &str| -> Option<PathBuf> {
+        let on_path = std::env::var_os("PATH")
+            .map(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join(name))
+                    .find(|f| f.is_file())
+            })
+            .unwrap_or_default();
+        on_path
+            .or_else(|| {
+                // Debian keeps the server binaries off PATH.
+                let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|e| {
+                        let major = e.file_name().to_str()?.parse().ok()?;
+                        let bin = e.path().join("bin").join(name);
+                        bin.is_file().then_some((major, bin))
+                    })
+                    .collect();
+                versions.sort();
+                versions.pop().map(|(_, bin)| bin)
+            })
+            .filter(|bin| {
+                Command::new(bin)
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+    };
+    let mut missing = Vec::new();
+    let mut get = |name: &str| {
+        let found = find(name);
+        if found.is_none() {
+            missing.push(name.to_string());
+        }
+        found.unwrap_or_default()
+    };
+    let tools = Tools {
+        initdb: get("initdb"),
+        pg_ctl: get("pg_ctl"),
+        psql: get("psql"),
+    };
+    if missing.is_empty() && tools.initdb.with_file_name("postgres").is_file() {
+        return Some(tools);
+    }
+    if missing.is_empty() {
+        missing.push("postgres (next to initdb)".into());
+    }
+    assert!(
+        std::env::var_os("REQUIRE_TOOLS").is_none(),
+        "{} required (REQUIRE_TOOLS is set) but not found on PATH or in /usr/lib/postgresql/*/bin",
+        missing.join(", ")
+    );
+    eprintln!(
+        "SKIPPED: {} not found; CI runs this with REQUIRE_TOOLS=1",
+        missing.join(", ")
+    );
+    None
+}
+
+/// initdb and the server refuse to run as root: when the tests run as root (containers), the
+/// cluster runs as `nobody`.
+fn unprivileged_ids() -> Option<(u32, u32)> {
+    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok()?;
+    if euid != 0 {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let nobody = passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() > 3 && f[0] == "nobody").then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+    });
+    Some(nobody.unwrap_or((65534, 65534)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The throwaway cluster
+
+/// A running cluster; stopped on drop (also when a test panics), then its directory is removed.
+struct Cluster {
+    tools: Tools,
+    run_as: Option<(u32, u32)>,
+    port: u16,
+    data: PathBuf,
+    // Dropped (removed) after `Drop::drop` has stopped the server.
+    dir: TempDir,
+}
+
+impl Cluster {
+    fn start(tools: Tools) -> Cluster {
+        let dir = TempDir::new("database");
+        let run_as = unprivileged_ids();
+        if let Some((uid, gid)) = run_as {
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
+                .expect("chown the cluster directory");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = dir.path().join("data").into_std_path_buf();
+        let cluster = Cluster {
+            tools,
+            run_as,
+            port,
+            data,
+            dir,
+        };
+
+        let out = cluster
+            .server_command(&cluster.tools.initdb)
+            .args([
+                "--no-sync",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                ADMIN,
+                "-D",
+            ])
+            .arg(&cluster.data)
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed:\n{}",
+            common::stderr(&out)
+        );
+
+        // Password logins over the socket for the service roles, so the passwords the bootstrap
+        // sets can be tried for real; the superuser and the master connect without one.
+        std::fs::write(
+            cluster.data.join("pg_hba.conf"),
+            format!(
+                "local all {ADMIN} trust\nlocal all {MASTER} trust\nlocal all all scram-sha-256\n"
+            ),
+        )
+        .unwrap();
+
+        let options = format!(
+            "-k {} -p {} -c listen_addresses='' -c fsync=off -c wal_level=logical -c max_wal_senders=2",
+            cluster.dir.path(),
+            cluster.port
+        );
+        let log = cluster.dir.path().join("server.log");
+        let out = cluster
+            .server_command(&cluster.tools.pg_ctl)
+            .args(["start", "-w", "-t", "60", "-D"])
+            .arg(&cluster.data)
+            .arg("-l")
+            .arg(log.as_std_path())
+            .arg("-o")
+            .arg(options)
+            .output()
+            .expect("run pg_ctl start");
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed:\n{}\n{}",
+            common::stderr(&out),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        cluster
+    }
+
+    /// initdb / pg_ctl, as an unprivileged user when the test runs as root.
+    fn server_command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.dir.path()).stdin(Stdio::null());
+        clear_pg_env(&mut cmd);
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        cmd
+    }
+
+    /// psql connected over the cluster's socket as `user`.
+    fn psql(&self, user: &str, password: Option<&str>) -> Command {
+        let mut cmd = Command::new(&self.tools.psql);
+        clear_pg_env(&mut cmd);
+        cmd.env("PGCONNECT_TIMEOUT", "10").stdin(Stdio::null());
+        if let Some(password) = password {
+            cmd.env("PGPASSWORD", password);
+        }
+        cmd.args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            self.dir.path().as_str(),
+            "-p",
+        ])
+        .arg(self.port.to_string())
+        .args(["-U", user, "-d", DATABASE]);
+        cmd
+    }
+
+    /// Runs SQL as `user`; unaligned, tuples only, `|`-separated.
+    fn try_sql(&self, user: &str, password: Option<&str>, sql: &str) -> Output {
+        self.psql(user, password)
+            .args(["-A", "-t", "-F", "|", "-c", sql])
+            .output()
+            .expect("run psql")
+    }
+
+    fn sql_as(&self, user: &str, password: Option<&str>, sql: &str) -> String {
+        let out = self.try_sql(user, password, sql);
+        assert!(
+            out.status.success(),
+            "psql as {user} failed on\n{sql}\n{}",
+            common::stderr(&out)
+        );
+        common::stdout(&out).trim_end().to_string()
+    }
+
+    /// As the cluster superuser (sees pg_authid).
+    fn sql(&self, sql: &str) -> String {
+        self.sql_as(ADMIN, None, sql)
+    }
+
+    fn truthy(&self, sql: &str) -> bool {
+        match self.sql(sql).as_str() {
+            "t" => true,
+            "f" => false,
+            other => panic!("expected a boolean from\n{sql}\ngot {other:?}"),
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let stopped = self
+            .server_command(&self.tools.pg_ctl)
+            .args(["stop", "-m", "immediate", "-w", "-t", "30", "-D"])
+            .arg(&self.data)
+            .output();
+        if !stopped.is_ok_and(|o| o.status.success()) {
+            eprintln!(
+                "warning: could not stop the test cluster in {}",
+                self.dir.path()
+            );
+        }
+    }
+}
+
+fn clear_pg_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PG") {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// What RDS gives a fresh instance: rds_superuser and rds_replication (NOLOGIN stand-ins), the
+/// master `postgres` (not a superuser) owning database `postgres`.
+fn resemble_rds(db: &Cluster) {
+    db.sql(&format!(
+        "CREATE ROLE rds_superuser NOLOGIN;
+         CREATE ROLE rds_replication NOLOGIN;
+         CREATE ROLE {MASTER} LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION IN ROLE rds_superuser;"
+    ));
+    if db.sql(&format!(
+        "SELECT count(*) FROM pg_database WHERE datname = '{DATABASE}'"
+    )) == "0"
+    {
+        db.sql(&format!("CREATE DATABASE {DATABASE} OWNER {MASTER}"));
+    }
+    db.sql(&format!(
+        "ALTER DATABASE {DATABASE} OWNER TO {MASTER}; GRANT CREATE ON DATABASE {DATABASE} TO {MASTER};"
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the scripts
+
+type Passwords = [(&'static str, String); 4];
+
+fn passwords(seed: &str) -> Passwords {
+    LOGIN_ROLES.map(|role| {
+        (
+            role,
+            format!("{seed}{}Pw0123456789abcdefXYZ", role.replace('_', "")),
+        )
+    })
+}
+
+fn password<'a>(set: &'a Passwords, role: &str) -> &'a str {
+    &set.iter().find(|(r, _)| *r == role).unwrap().1
+}
+
+/// Runs bootstrap.sql as the master; the output, whether or not it succeeded.
+fn try_bootstrap(db: &Cluster, set: &Passwords) -> Output {
+    let mut cmd = db.psql(MASTER, None);
+    for (role, pw) in set {
+        cmd.arg("-v").arg(format!("{role}_password={pw}"));
+    }
+    let out = cmd
+        .arg("-f")
+        .arg(scripts().join("bootstrap.sql"))
+        .output()
+        .expect("run psql");
+    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
+    for (role, pw) in set.iter().filter(|(_, pw)| !pw.is_empty()) {
+        assert!(
+            !stdout.contains(pw.as_str()) && !stderr.contains(pw.as_str()),
+            "the password of {role} was printed"
+        );
+    }
+    out
+}
+
+fn run_bootstrap(db: &Cluster, set: &Passwords) -> Output {
+    let out = try_bootstrap(db, set);
+    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
+    assert!(
+        out.status.success(),
+        "bootstrap.sql failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(
+        stdout.trim(),
+        "bootstrap.sql: done",
+        "bootstrap.sql printed more than its summary"
+    );
+    for (role, pw) in set {
+        assert!(
+            !stdout.contains(pw.as_str()) && !stderr.contains(pw.as_str()),
+            "the password of {role} was printed"
+        );
+    }
+    out
+}
+
+struct Keys {
+    anon: String,
+    service_role: String,
+    changed: bool,
+}
+
+/// Runs mint-api-keys.sql; the output, whether or not it succeeded.
+fn try_mint(db: &Cluster, secret: &str, anon: &str, service_role: &str) -> Output {
+    let out = db
+        .psql(MASTER, None)
+        .arg("-v")
+        .arg(format!("jwt_secret={secret}"))
+        .arg("-v")
+        .arg(format!("current_anon_key={anon}"))
+        .arg("-v")
+        .arg(format!("current_service_role_key={service_role}"))
+        .arg("-f")
+        .arg(scripts().join("mint-api-keys.sql"))
+        .output()
+        .expect("run psql");
+    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "the JWT secret was printed"
+    );
+    for key in [anon, service_role].into_iter().filter(|k| k.len() > 20) {
+        assert!(!stderr.contains(key), "a current key was printed to stderr");
+    }
+    out
+}
+
+fn run_mint(db: &Cluster, secret: &str, anon: &str, service_role: &str) -> Keys {
+    let out = try_mint(db, secret, anon, service_role);
+    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
+    assert!(out.status.success(), "mint-api-keys.sql failed:\n{stderr}");
+    assert!(
+        !stdout.contains(secret) && !stderr.contains(secret),
+        "the JWT secret was printed"
+    );
+    assert!(
+        stderr.is_empty(),
+        "mint-api-keys.sql wrote to stderr:\n{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [anon, service_role, changed] = lines.as_slice() else {
+        panic!("expected exactly three lines, got:\n{stdout}");
+    };
+    let value = |line: &str, key: &str| {
+        line.strip_prefix(&format!("{key}="))
+            .unwrap_or_else(|| panic!("expected `{key}=...`, got {line:?}"))
+            .to_string()
+    };
+    let changed = match value(changed, "changed").as_str() {
+        "true" => true,
+        "false" => false,
+        other => panic!("changed={other}"),
+    };
+    Keys {
+        anon: value(anon, "anon"),
+        service_role: value(service_role, "service_role"),
+        changed,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Independent checks (Rust, not SQL)
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// Whether a stored `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` verifier is the
+/// one of `password` (RFC 5802 / 7677).
+fn scram_verifies(verifier: &str, password: &str) -> bool {
+    let parse = || -> Option<bool> {
+        let (params, keys) = verifier.strip_prefix("SCRAM-SHA-256$")?.split_once('$')?;
+        let (iterations, salt) = params.split_once(':')?;
+        let (stored_key, server_key) = keys.split_once(':')?;
+        let iterations: u32 = iterations.parse().ok()?;
+        let mut first = STANDARD.decode(salt).ok()?;
+        first.extend_from_slice(&1u32.to_be_bytes());
+        let mut u = hmac_sha256(password.as_bytes(), &first);
+        let mut salted = u;
+        for _ in 1..iterations {
+            u = hmac_sha256(password.as_bytes(), &u);
+            salted.iter_mut().zip(u).for_each(|(a, b)| *a ^= b);
+        }
+        let client_key = hmac_sha256(&salted, b"Client Key");
+        let expected_stored = Sha256::digest(client_key);
+        let expected_server = hmac_sha256(&salted, b"Server Key");
+        Some(
+            STANDARD.decode(stored_key).ok()? == expected_stored.as_slice()
+                && STANDARD.decode(server_key).ok()? == expected_server,
+        )
+    };
+    parse().unwrap_or_else(|| panic!("not a SCRAM-SHA-256 verifier: {verifier}"))
+}
+
+fn sign(secret: &str, header: &serde_json::Value, payload: &serde_json::Value) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
+    let signature =
+        URL_SAFE_NO_PAD.encode(hmac_sha256(secret.as_bytes(), signing_input.as_bytes()));
+    format!("{signing_input}.{signature}")
+}
+
+/// Verifies an API key without PostgreSQL; returns (iat, exp).
+fn verify_api_key(token: &str, secret: &str, role: &str) -> (i64, i64) {
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "not a JWT: {token}");
+    let decode = |part: &str| -> serde_json::Value {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap_or_else(|e| panic!("not base64url without padding ({e}): {part}"));
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+    };
+    let header = decode(parts[0]);
+    assert_eq!(
+        header,
+        serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+        "header of the {role} key"
+    );
+    let payload = decode(parts[1]);
+    let claims: BTreeSet<&str> = payload
+        .as_object()
+        .expect("payload object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        claims,
+        BTreeSet::from(["exp", "iat", "iss", "role"]),
+        "claims of the {role} key"
+    );
+    assert_eq!(payload["role"], role);
+    assert_eq!(payload["iss"], "supabase");
+    let iat = payload["iat"].as_i64().expect("integer iat");
+    let exp = payload["exp"].as_i64().expect("integer exp");
+    assert!(exp > iat, "exp {exp} is not after iat {iat}");
+
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
+    let signature = URL_SAFE_NO_PAD
+        .decode(parts[2])
+        .expect("base64url signature");
+    mac.verify_slice(&signature)
+        .unwrap_or_else(|_| panic!("the {role} key is not signed with the JWT secret"));
+    (iat, exp)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions on the database
+
+/// Everything the bootstrap manages (passwords aside), as sorted lines, to compare runs.
+fn state(db: &Cluster) -> String {
+    db.sql(
+        "SELECT line FROM (
+           SELECT format('role %s login=%s inherit=%s createrole=%s bypassrls=%s super=%s config=%s',
+                         rolname, rolcanlogin, rolinherit, rolcreaterole, rolbypassrls, rolsuper, rolconfig)
+           FROM pg_roles WHERE rolname !~ '^pg_'
+           UNION ALL
+           SELECT format('member %s in %s by %s admin=%s', member::regrole, roleid::regrole, grantor::regrole, admin_option)
+           FROM pg_auth_members
+           UNION ALL
+           SELECT format('schema %s owner=%s acl=%s', nspname, nspowner::regrole, nspacl)
+           FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+           UNION ALL
+           SELECT format('default-acl %s %s %s %s', defaclrole::regrole, defaclnamespace::regnamespace, defaclobjtype, defaclacl)
+           FROM pg_default_acl
+           UNION ALL
+           SELECT format('extension %s schema=%s owner=%s', extname, extnamespace::regnamespace, extowner::regrole)
+           FROM pg_extension
+           UNION ALL
+           SELECT format('publication %s owner=%s all=%s', pubname, pubowner::regrole, puballtables)
+           FROM pg_publication
+           UNION ALL
+           SELECT format('database %s owner=%s acl=%s', datname, datdba::regrole, datacl)
+           FROM pg_database WHERE datname = current_database()
+         ) AS s(line) ORDER BY line",
+    )
+}
+
+fn assert_roles(db: &Cluster, first_run_stderr: &str, set: &Passwords) {
+    // (role, login, inherit, createrole)
+    let expected = [
+        ("anon", false, false, false),
+        ("authenticated", false, false, false),
+        ("service_role", false, false, false),
+        ("authenticator", true, false, false),
+        ("supabase_auth_admin", true, false, true),
+        ("supabase_storage_admin", true, false, true),
+        ("supabase_admin", true, true, false),
+    ];
+    for (role, login, inherit, createrole) in expected {
+        let got = db.sql(&format!(
+            "SELECT rolcanlogin, rolinherit, rolcreaterole, rolsuper FROM pg_roles WHERE rolname = '{role}'"
+        ));
+        let b = |v: bool| if v { "t" } else { "f" };
+        assert_eq!(
+            got,
+            format!("{}|{}|{}|f", b(login), b(inherit), b(createrole)),
+            "attributes of {role}"
+        );
+    }
+
+    // BYPASSRLS: granted where the server lets the master do it; otherwise a clear WARNING (PG15
+    // refuses it to non-superusers).
+    if !db.truthy("SELECT rolbypassrls FROM pg_roles WHERE rolname = 'service_role'") {
+        assert!(
+            first_run_stderr
+                .contains("WARNING:  bootstrap.sql: role service_role was left without BYPASSRLS"),
+            "service_role lacks BYPASSRLS without a warning:\n{first_run_stderr}"
+        );
+        eprintln!(
+            "note: this server refused BYPASSRLS to the master; the bootstrap warned as designed"
+        );
+    }
+    for role in [
+        "anon",
+        "authenticated",
+        "authenticator",
+        "supabase_auth_admin",
+        "supabase_storage_admin",
+    ] {
+        assert!(
+            !db.truthy(&format!(
+                "SELECT rolbypassrls FROM pg_roles WHERE rolname = '{role}'"
+            )),
+            "{role} bypasses RLS"
+        );
+    }
+
+    // Direct memberships.
+    let members = |role: &str| -> BTreeSet<String> {
+        db.sql(&format!(
+            "SELECT member::regrole FROM pg_auth_members WHERE roleid = '{role}'::regrole"
+        ))
+        .lines()
+        .map(str::to_string)
+        .collect()
+    };
+    for role in API_ROLES {
+        let m = members(role);
+        assert!(
+            m.contains("authenticator") && m.contains("supabase_admin"),
+            "members of {role}: {m:?}"
+        );
+    }
+    assert!(members("rds_replication").contains("supabase_admin"));
+    for role in [
+        "supabase_auth_admin",
+        "supabase_storage_admin",
+        "supabase_admin",
+    ] {
+        assert!(
+            members(role).contains(MASTER),
+            "the master is not a member of {role}"
+        );
+        assert!(
+            db.truthy(&format!(
+                "SELECT pg_has_role('{MASTER}', '{role}', 'USAGE')"
+            )),
+            "the master does not inherit {role}"
+        );
+    }
+    // PostgREST's switch from authenticator to each API role.
+    for role in API_ROLES {
+        let out = db.sql_as(
+            "authenticator",
+            Some(password(set, "authenticator")),
+            &format!("SET ROLE {role}; SELECT current_user"),
+        );
+        assert_eq!(out, role);
+    }
+}
+
+fn assert_schemas_and_grants(db: &Cluster) {
+    for (schema, owner) in [
+        ("extensions", MASTER),
+        ("graphql_public", MASTER),
+        ("auth", "supabase_auth_admin"),
+        ("storage", "supabase_storage_admin"),
+        ("_realtime", "supabase_admin"),
+    ] {
+        assert_eq!(
+            db.sql(&format!(
+                "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = '{schema}'"
+            )),
+            owner,
+            "owner of schema {schema}"
+        );
+    }
+    for schema in ["public", "extensions", "graphql_public", "storage", "auth"] {
+        for role in API_ROLES {
+            assert!(
+                db.truthy(&format!(
+                    "SELECT has_schema_privilege('{role}', '{schema}', 'USAGE')"
+                )),
+                "{role} lacks USAGE on {schema}"
+            );
+        }
+    }
+    for role in [
+        "supabase_auth_admin",
+        "supabase_storage_admin",
+        "supabase_admin",
+    ] {
+        assert!(db.truthy(&format!(
+            "SELECT has_database_privilege('{role}', current_database(), 'CREATE')"
+        )));
+    }
+
+    let config = |role: &str| {
+        db.sql(&format!(
+            "SELECT array_to_string(rolconfig, ' ; ') FROM pg_roles WHERE rolname = '{role}'"
+        ))
+    };
+    assert_eq!(config("supabase_auth_admin"), "search_path=auth");
+    assert_eq!(config("supabase_storage_admin"), "search_path=storage");
+    assert_eq!(
+        config("supabase_admin"),
+        r#"search_path="$user", public, auth, extensions"#
+    );
+    assert_eq!(config("anon"), "statement_timeout=3s");
+    assert_eq!(config("authenticated"), "statement_timeout=8s");
+    assert_eq!(config("authenticator"), "");
+
+    // Default privileges in public for what the master and supabase_admin create.
+    for creator in [MASTER, "supabase_admin"] {
+        for kind in ["r", "S", "f"] {
+            let grantees: BTreeSet<String> = db
+                .sql(&format!(
+                    "SELECT a.grantee::regrole FROM pg_default_acl d, aclexplode(d.defaclacl) a
+                     WHERE d.defaclrole = '{creator}'::regrole AND d.defaclnamespace = 'public'::regnamespace
+                       AND d.defaclobjtype = '{kind}'"
+                ))
+                .lines()
+                .map(str::to_string)
+                .collect();
+            for role in API_ROLES {
+                assert!(
+                    grantees.contains(role),
+                    "no default privileges ({kind}) for {role} on {creator}'s objects"
+                );
+            }
+        }
+    }
+
+    assert_eq!(
+        db.sql(
+            "SELECT pubowner::regrole, puballtables, (SELECT count(*) FROM pg_publication_tables t WHERE t.pubname = p.pubname)
+             FROM pg_publication p WHERE pubname = 'supabase_realtime'"
+        ),
+        format!("{MASTER}|f|0")
+    );
+    assert_eq!(
+        db.sql(
+            "SELECT string_agg(extname || '@' || extnamespace::regnamespace, ',' ORDER BY extname)
+             FROM pg_extension WHERE extname IN ('pgcrypto', 'uuid-ossp')"
+        ),
+        "pgcrypto@extensions,uuid-ossp@extensions"
+    );
+}
+
+/// The default privileges in action: tables made by the master and by supabase_admin (Studio via
+/// postgres-meta) are usable by the API roles; authenticator itself inherits nothing.
+fn assert_default_privileges_apply(db: &Cluster, set: &Passwords) {
+    db.sql_as(
+        MASTER,
+        None,
+        "CREATE TABLE public.made_by_master (id bigint GENERATED ALWAYS AS IDENTITY)",
+    );
+    db.sql_as(
+        "supabase_admin",
+        Some(password(set, "supabase_admin")),
+        "CREATE TABLE public.made_by_studio (id bigserial)",
+    );
+    for table in ["made_by_master", "made_by_studio"] {
+        for role in API_ROLES {
+            assert!(
+                db.truthy(&format!(
+                    "SELECT has_table_privilege('{role}', 'public.{table}', 'SELECT, INSERT, UPDATE, DELETE')"
+                )),
+                "{role} cannot use public.{table}"
+            );
+        }
+        assert!(!db.truthy(&format!(
+            "SELECT has_table_privilege('authenticator', 'public.{table}', 'SELECT')"
+        )));
+    }
+    assert!(db.truthy("SELECT has_table_privilege('postgres', 'public.made_by_studio', 'SELECT')"));
+    db.sql_as(MASTER, None, "DROP TABLE public.made_by_master");
+    db.sql_as(
+        "supabase_admin",
+        Some(password(set, "supabase_admin")),
+        "DROP TABLE public.made_by_studio",
+    );
+}
+
+/// Each login role's stored verifier is the one of its password, and the role can log in with it.
+fn assert_passwords(db: &Cluster, current: &Passwords, previous: &Passwords) {
+    for (role, pw) in current {
+        let verifier = db.sql(&format!(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"
+        ));
+        assert!(
+            scram_verifies(&verifier, pw),
+            "the stored verifier of {role} is not the one of its password"
+        );
+        let out = db.try_sql(role, Some(pw), "SELECT current_user");
+        assert!(
+            out.status.success(),
+            "{role} cannot log in with its password:\n{}",
+            common::stderr(&out)
+        );
+        let old = password(previous, role);
+        if old != pw {
+            assert!(
+                !scram_verifies(&verifier, old),
+                "{role} still has its old password"
+            );
+            let out = db.try_sql(role, Some(old), "SELECT 1");
+            assert!(
+                !out.status.success(),
+                "{role} can still log in with its old password"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+
+#[test]
+fn bootstrap_and_api_keys_on_postgres() {
+    let Some(tools) = pg_tools() else { return };
+    let db = Cluster::start(tools);
+    resemble_rds(&db);
+    let version: u32 = db.sql("SHOW server_version_num").parse().unwrap();
+    eprintln!("PostgreSQL {version}");
+
+    // First run, then a second with one rotated password: same state, new password in force.
+    let first = passwords("One");
+    let out = run_bootstrap(&db, &first);
+    let first_stderr = common::stderr(&out);
+    let after_first = state(&db);
+    let verifiers_first =
+        db.sql("SELECT rolname, rolpassword FROM pg_authid WHERE rolcanlogin ORDER BY 1");
+
+    let mut second = first.clone();
+    second[1].1 = "RotatedAuthAdmin0123456789abcdefXYZ".into();
+    assert_eq!(second[1].0, "supabase_auth_admin");
+    run_bootstrap(&db, &second);
+    assert_eq!(state(&db), after_first, "the second run changed the state");
+    let verifiers_second =
+        db.sql("SELECT rolname, rolpassword FROM pg_authid WHERE rolcanlogin ORDER BY 1");
+    let auth_admin = |all: &str| {
+        all.lines()
+            .find(|l| l.starts_with("supabase_auth_admin|"))
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        auth_admin(&verifiers_first),
+        auth_admin(&verifiers_second),
+        "rolpassword did not change"
+    );
+
+    // A malformed password stops the run before anything is committed, without printing it.
+    let mut bad = second.clone();
+    bad[3].1 = "not-letters-and-digits-0123456789".into();
+    assert_eq!(bad[3].0, "supabase_admin");
+    let out = try_bootstrap(&db, &bad);
+    assert!(
+        !out.status.success(),
+        "bootstrap.sql accepted a malformed password"
+    );
+    assert!(
+        common::stderr(&out).contains(
+            "the password for role supabase_admin must be at least 16 letters and digits"
+        ),
+        "{}",
+        common::stderr(&out)
+    );
+    let out = try_bootstrap(
+        &db,
+        &[
+            bad[0].clone(),
+            bad[1].clone(),
+            bad[2].clone(),
+            ("unused", String::new()),
+        ],
+    );
+    assert!(common::stderr(&out).contains("psql variable supabase_admin_password is not set"));
+    assert!(
+        !out.status.success(),
+        "bootstrap.sql ran without a password variable"
+    );
+    assert_eq!(state(&db), after_first, "a failed run changed the state");
+
+    assert_roles(&db, &first_stderr, &second);
+    assert_schemas_and_grants(&db);
+    assert_passwords(&db, &second, &first);
+    assert_default_privileges_apply(&db, &second);
+    assert_eq!(state(&db), after_first);
+
+    // The services migrate: GoTrue, Storage and Realtime create their objects as their own roles
+    // (unqualified names land in the schema their search_path names).
+    let auth_pw = password(&second, "supabase_auth_admin");
+    db.sql_as(
+        "supabase_auth_admin",
+        Some(auth_pw),
+        "CREATE SCHEMA IF NOT EXISTS auth;
+         CREATE TABLE users (id uuid PRIMARY KEY, email text);
+         CREATE FUNCTION uid() RETURNS uuid LANGUAGE sql STABLE
+           AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+         GRANT SELECT ON users TO postgres;",
+    );
+    db.sql_as(
+        "supabase_storage_admin",
+        Some(password(&second, "supabase_storage_admin")),
+        "CREATE TABLE objects (id uuid PRIMARY KEY, name text)",
+    );
+    db.sql_as(
+        "supabase_admin",
+        Some(password(&second, "supabase_admin")),
+        "CREATE TABLE _realtime.tenants (id bigserial PRIMARY KEY); CREATE SCHEMA IF NOT EXISTS realtime;",
+    );
+    let objects = "SELECT c.oid, c.relname, c.relnamespace::regnamespace, c.relowner::regrole, c.relacl
+                   FROM pg_class c WHERE (c.relnamespace::regnamespace::text, c.relname)
+                     IN (('auth', 'users'), ('storage', 'objects'), ('_realtime', 'tenants'))
+                   UNION ALL
+                   SELECT p.oid, p.proname || ':' || md5(p.prosrc), p.pronamespace::regnamespace, p.proowner::regrole, p.proacl
+                   FROM pg_proc p WHERE p.pronamespace = 'auth'::regnamespace
+                   ORDER BY 2";
+    let migrated = db.sql(objects);
+    assert_eq!(
+        migrated.lines().count(),
+        4,
+        "the simulated migrations did not land where expected:\n{migrated}"
+    );
+    assert!(
+        migrated.contains("|users|auth|supabase_auth_admin|"),
+        "{migrated}"
+    );
+    assert!(
+        migrated.contains("|objects|storage|supabase_storage_admin|"),
+        "{migrated}"
+    );
+    let uid_source = db.sql("SELECT prosrc FROM pg_proc WHERE oid = 'auth.uid()'::regprocedure");
+
+    // An upgrade re-runs the bootstrap: the services' objects are untouched.
+    run_bootstrap(&db, &second);
+    assert_eq!(
+        db.sql(objects),
+        migrated,
+        "the bootstrap touched objects the services own"
+    );
+    assert_eq!(
+        db.sql("SELECT prosrc FROM pg_proc WHERE oid = 'auth.uid()'::regprocedure"),
+        uid_source
+    );
+    assert!(db.truthy("SELECT has_table_privilege('postgres', 'auth.users', 'SELECT')"));
+    let after_upgrade = state(&db);
+    let without_realtime_schema: Vec<&str> = after_upgrade
+        .lines()
+        .filter(|l| !l.starts_with("schema realtime "))
+        .collect();
+    assert_eq!(
+        without_realtime_schema.join("\n"),
+        after_first,
+        "the re-run changed the state"
+    );
+
+    // API keys: minted when the slots are empty...
+    let minted = run_mint(&db, JWT_SECRET, "", "");
+    assert!(minted.changed);
+    let now = unix_now();
+    for (token, role) in [
+        (&minted.anon, "anon"),
+        (&minted.service_role, "service_role"),
+    ] {
+        let (iat, exp) = verify_api_key(token, JWT_SECRET, role);
+        assert!((iat - now).abs() < 300, "iat {iat} is not now ({now})");
+        let days = (exp - iat) / 86_400;
+        assert!(
+            (3652..=3653).contains(&days),
+            "lifetime of the {role} key is {days} days, not 10 years"
+        );
+    }
+    assert_ne!(minted.anon, minted.service_role);
+
+    // ...kept when they are valid...
+    let kept = run_mint(&db, JWT_SECRET, &minted.anon, &minted.service_role);
+    assert!(!kept.changed);
+    assert_eq!(
+        (&kept.anon, &kept.service_role),
+        (&minted.anon, &minted.service_role)
+    );
+
+    // ...and replaced when signed with another secret, expired, or for the wrong role.
+    let header = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+    let foreign = sign(
+        OTHER_SECRET,
+        &header,
+        &serde_json::json!({"role": "anon", "iss": "supabase", "iat": now, "exp": now + 86_400}),
+    );
+    let replaced = run_mint(&db, JWT_SECRET, &foreign, &minted.service_role);
+    assert!(replaced.changed);
+    assert_ne!(replaced.anon, foreign);
+    verify_api_key(&replaced.anon, JWT_SECRET, "anon");
+    assert_eq!(
+        replaced.service_role, minted.service_role,
+        "the valid service_role key was not kept"
+    );
+
+    let expired = sign(
+        JWT_SECRET,
+        &header,
+        &serde_json::json!({"role": "service_role", "iss": "supabase", "iat": now - 7200, "exp": now - 3600}),
+    );
+    let renewed = run_mint(&db, JWT_SECRET, &minted.anon, &expired);
+    assert!(renewed.changed);
+    assert_eq!(renewed.anon, minted.anon);
+    assert_ne!(renewed.service_role, expired);
+    verify_api_key(&renewed.service_role, JWT_SECRET, "service_role");
+
+    let swapped = run_mint(&db, JWT_SECRET, &minted.service_role, "not-a-jwt");
+    assert!(swapped.changed);
+    verify_api_key(&swapped.anon, JWT_SECRET, "anon");
+    verify_api_key(&swapped.service_role, JWT_SECRET, "service_role");
+
+    // A weak secret is refused without being printed.
+    let out = try_mint(&db, "Short0123456789", &minted.anon, &minted.service_role);
+    assert!(
+        !out.status.success(),
+        "mint-api-keys.sql accepted a 15-character secret"
+    );
+    assert!(common::stderr(&out).contains("jwt_secret must be at least 32 letters and digits"));
+    assert!(
+        common::stdout(&out).is_empty(),
+        "mint-api-keys.sql printed keys despite the error"
+    );
+
+    // A rotated JWT secret invalidates both keys.
+    let rotated = run_mint(&db, OTHER_SECRET, &minted.anon, &minted.service_role);
+    assert!(rotated.changed);
+    verify_api_key(&rotated.anon, OTHER_SECRET, "anon");
+    verify_api_key(&rotated.service_role, OTHER_SECRET, "service_role");
+}
