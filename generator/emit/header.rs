@@ -22,6 +22,11 @@ pub fn json(value: &serde_json::Value) -> String {
     text
 }
 
+/// XML comments may not contain `--`, so the command is described rather than quoted.
+pub fn xml(body: &str) -> String {
+    format!("<!-- {MARKER} from service-tiers.yaml (generate all to refresh); DO NOT EDIT. -->\n{body}")
+}
+
 pub fn markdown(body: &str) -> String {
     format!("<!-- {LINE} -->\n\n{body}")
 }

@@ -44,7 +44,7 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
         let dir = format!("out/environments/{}/{}", env.id.region, env.id.name);
         let names = crate::plan::naming::Names::for_env(env);
         files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
-        files.insert(format!("{dir}/architecture.drawio").into(), header::markdown(&diagram::drawio(env, &names)));
+        files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, &names)));
         files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, &names, estimate, &diagram::mermaid(env, &names)).map_err(Error::Bug)?);
     }
     if !plan.applications.is_empty() {
