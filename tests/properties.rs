@@ -83,7 +83,8 @@ fn yaml(c: &Case) -> String {
     let mut tags: Vec<(&str, &str)> = c.tags.iter().map(|(k, v)| (*k, v.as_str())).collect();
     tags.sort();
     tags.dedup_by_key(|(k, _)| *k);
-    let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    // Quoted: unquoted, YAML reads values such as `n`, `no` or `null` as booleans or null.
+    let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}: \"{v}\"")).collect();
     let mut envs = String::new();
     for e in 0..c.envs {
         let subnets = |base: usize| -> String {

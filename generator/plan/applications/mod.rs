@@ -76,7 +76,6 @@ fn values(env: &Environment, names: &Names) -> Values {
         },
         database: Database {
             port: 5432,
-            name: super::core::rds::DATABASE_NAME.to_string(),
             ssl_mode: "verify-full".to_string(),
             ca_bundle: None,
         },
@@ -91,7 +90,6 @@ fn values(env: &Environment, names: &Names) -> Values {
                 realtime_secret_key_base: names.secret_name(SecretKind::RealtimeSecretKeyBase),
                 realtime_db_enc_key: names.secret_name(SecretKind::RealtimeDbEncKey),
                 meta_crypto_key: names.secret_name(SecretKind::MetaCryptoKey),
-                dashboard_password: names.secret_name(SecretKind::DashboardPassword),
                 db_connection: names.secret_name(SecretKind::Connection),
                 db_passwords: DbPasswords {
                     authenticator: names.secret_name(SecretKind::DbPassword(DbRole::Authenticator)),

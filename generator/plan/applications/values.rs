@@ -53,7 +53,6 @@ pub struct Global {
 pub struct Database {
     #[schemars(range(min = 1, max = 65535))]
     pub port: u16,
-    pub name: String,
     /// libpq sslmode for every connection; RDS enforces TLS (rds.force_ssl=1).
     #[schemars(regex(pattern = "^(verify-full|verify-ca|require)$"))]
     pub ssl_mode: String,
@@ -96,7 +95,6 @@ pub struct SecretNames {
     pub realtime_secret_key_base: String,
     pub realtime_db_enc_key: String,
     pub meta_crypto_key: String,
-    pub dashboard_password: String,
     /// JSON: host, port, dbname, master_secret_arn.
     pub db_connection: String,
     pub db_passwords: DbPasswords,

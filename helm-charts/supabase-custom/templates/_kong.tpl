@@ -1,0 +1,207 @@
+{{/*
+Kong's declarative configuration (KONG_DATABASE=off), rendered in two passes:
+  1. Helm fills in everything that comes from values (upstream Service names, CORS origins);
+  2. External Secrets fills in the two API keys ({{ .anonKey }}, {{ .serviceRoleKey }}, escaped
+     below so Helm leaves them alone) when it writes the Secret Kong mounts.
+The keys therefore exist only in Secrets Manager, the Kubernetes Secret and Kong's memory: never in
+a ConfigMap, the Helm release or a container's environment.
+
+Authorization mapping (request-transformer, as upstream does for the legacy keys): a request that
+carries only an apikey (header or query string) is forwarded with "Authorization: Bearer <apikey>";
+a request that already carries Authorization (a user's session JWT) keeps it.
+*/}}
+{{- define "supabase.kong.authExpression" -}}
+Authorization: $((headers.authorization ~= nil and headers.authorization) or ('Bearer ' .. (headers.apikey or query_params.apikey or '')))
+{{- end -}}
+
+{{- define "supabase.kong.declarativeConfig" -}}
+{{- $gotrue := printf "http://%s:%d" (include "supabase.componentName" (list . "gotrue")) (int (include "supabase.port" "gotrue")) -}}
+{{- $postgrest := printf "http://%s:%d" (include "supabase.componentName" (list . "postgrest")) (int (include "supabase.port" "postgrest")) -}}
+{{- $realtime := printf "http://%s:%d" (include "supabase.componentName" (list . "realtime")) (int (include "supabase.port" "realtime")) -}}
+{{- $storage := printf "http://%s:%d" (include "supabase.componentName" (list . "storage")) (int (include "supabase.port" "storage")) -}}
+{{- $meta := printf "http://%s:%d" (include "supabase.componentName" (list . "meta")) (int (include "supabase.port" "meta")) -}}
+{{- $auth := include "supabase.kong.authExpression" . -}}
+_format_version: "3.0"
+
+consumers:
+  - username: anon
+    keyauth_credentials:
+      - key: {{`{{ .anonKey | toJson }}`}}
+    acls:
+      - group: anon
+  - username: service_role
+    keyauth_credentials:
+      - key: {{`{{ .serviceRoleKey | toJson }}`}}
+    acls:
+      - group: admin
+
+{{- with .Values.global.corsAllowedOrigins }}
+
+plugins:
+  # Browsers: only these origins, with credentials. Preflights are answered here (cors runs before
+  # key-auth), so they need no apikey.
+  - name: cors
+    config:
+      origins:
+        {{- range . }}
+        - {{ . | quote }}
+        {{- end }}
+      credentials: true
+      methods: [GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS]
+      exposed_headers: [Content-Range, Content-Location, Content-Profile, Content-Type, Preference-Applied]
+      max_age: 3600
+{{- end }}
+
+services:
+  ## GoTrue: e-mail links and OAuth redirects arrive without an apikey.
+  {{- range $path := list "verify" "callback" "authorize" }}
+  - name: auth-v1-open-{{ $path }}
+    url: {{ $gotrue }}/{{ $path }}
+    routes:
+      - name: auth-v1-open-{{ $path }}
+        strip_path: true
+        paths:
+          - /auth/v1/{{ $path }}
+  {{- end }}
+
+  ## GoTrue: everything else needs the anon or service_role key.
+  - name: auth-v1
+    url: {{ $gotrue }}/
+    routes:
+      - name: auth-v1-all
+        strip_path: true
+        paths:
+          - /auth/v1/
+    plugins:
+      - name: key-auth
+        config:
+          hide_credentials: false
+      - name: acl
+        config:
+          hide_groups_header: true
+          allow: [admin, anon]
+      - name: request-transformer
+        config:
+          add:
+            headers:
+              - {{ $auth | quote }}
+
+  ## PostgREST
+  - name: rest-v1
+    url: {{ $postgrest }}/
+    routes:
+      - name: rest-v1-all
+        strip_path: true
+        paths:
+          - /rest/v1/
+    plugins:
+      - name: key-auth
+        config:
+          hide_credentials: false
+      - name: acl
+        config:
+          hide_groups_header: true
+          allow: [admin, anon]
+      - name: request-transformer
+        config:
+          add:
+            headers:
+              - {{ $auth | quote }}
+
+  ## Realtime: the WebSocket (supabase-js sends the apikey in the query string). Kong proxies the
+  ## HTTP/1.1 Upgrade over an http service. The Host header Kong sends is the Service name, whose
+  ## first DNS label is Realtime's tenant (SELF_HOST_TENANT_NAME).
+  - name: realtime-v1-ws
+    url: {{ $realtime }}/socket
+    read_timeout: 3600000
+    write_timeout: 3600000
+    routes:
+      - name: realtime-v1-ws
+        strip_path: true
+        paths:
+          - /realtime/v1/
+    plugins:
+      - name: key-auth
+        config:
+          hide_credentials: false
+      - name: acl
+        config:
+          hide_groups_header: true
+          allow: [admin, anon]
+      - name: request-transformer
+        config:
+          add:
+            headers:
+              - "x-api-key:$(query_params.apikey or headers.apikey or '')"
+
+  ## Realtime: the tenant-management and OpenAPI endpoints are not for clients (the tenant API
+  ## accepts any JWT signed with the JWT secret, the service_role key included).
+  {{- range $path := list "tenants" "openapi" }}
+  - name: realtime-v1-rest-{{ $path }}-blocked
+    url: {{ $realtime }}/api/{{ $path }}
+    routes:
+      - name: realtime-v1-rest-{{ $path }}-blocked
+        strip_path: true
+        paths:
+          - /realtime/v1/api/{{ $path }}
+    plugins:
+      - name: request-termination
+        config:
+          status_code: 403
+          message: Forbidden
+  {{- end }}
+
+  ## Realtime: the REST API (broadcast from servers).
+  - name: realtime-v1-rest
+    url: {{ $realtime }}/api
+    routes:
+      - name: realtime-v1-rest
+        strip_path: true
+        paths:
+          - /realtime/v1/api
+    plugins:
+      - name: key-auth
+        config:
+          hide_credentials: false
+      - name: acl
+        config:
+          hide_groups_header: true
+          allow: [admin, anon]
+      - name: request-transformer
+        config:
+          add:
+            headers:
+              - {{ $auth | quote }}
+
+  ## Storage checks JWTs itself (public objects and signed URLs carry none): no key-auth.
+  - name: storage-v1
+    url: {{ $storage }}/
+    routes:
+      - name: storage-v1-all
+        strip_path: true
+        # Stream uploads and downloads instead of spooling them to Kong's disk.
+        request_buffering: false
+        response_buffering: false
+        paths:
+          - /storage/v1/
+    # Uploads up to storage.fileSizeLimitBytes.
+    read_timeout: 300000
+    write_timeout: 300000
+
+  ## postgres-meta: the service_role key only.
+  - name: meta
+    url: {{ $meta }}/
+    routes:
+      - name: meta-all
+        strip_path: true
+        paths:
+          - /pg/
+    plugins:
+      - name: key-auth
+        config:
+          hide_credentials: false
+      - name: acl
+        config:
+          hide_groups_header: true
+          allow: [admin]
+{{- end -}}
