@@ -8,7 +8,7 @@ generate *args="--all":
 check:
     cargo run -- generate --all --check
 
-# The test suite (snapshots, diagnostics, CLI, properties; terraform fmt oracle when installed).
+# The test suite (snapshots, diagnostics, CLI, properties, security, schemas, database bootstrap).
 test:
     cargo test
 
@@ -19,6 +19,26 @@ validate:
 # checkov over modules/ and out/: zero failed checks, every skip with its reason.
 checkov:
     scripts/checkov.sh
+
+# The Helm chart with every environment's values: lint, template, strict schemas, checkov.
+chart:
+    scripts/validate-chart.sh
+
+# Mermaid and draw.io diagrams parse.
+diagrams:
+    scripts/check-diagrams.sh
+
+# terraform test with a mocked AWS provider: the properties a reviewer cares about, offline.
+static *envs:
+    scripts/static-tests.sh {{envs}}
+
+# Apply, re-plan to "No changes" and destroy an environment against the moto AWS emulator.
+e2e env="ireland/development":
+    scripts/e2e.sh {{env}}
+
+# Monthly cost estimate of one environment, or of all with `just cost --all`.
+cost *args="--all":
+    cargo run -- cost {{args}}
 
 # Median wall time and max RSS of generate and --check for 1, 20 and 100 environments.
 bench *sizes="1 20 100":
