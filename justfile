@@ -33,8 +33,12 @@ static *envs:
     scripts/static-tests.sh {{envs}}
 
 # Apply, re-plan to "No changes" and destroy an environment against the moto AWS emulator.
-e2e env="ireland/development":
-    scripts/e2e.sh {{env}}
+e2e *args="ireland/development":
+    scripts/e2e.sh {{args}}
+
+# The re-plan gate must catch drift injected into moto (expects exit 2).
+e2e-negative env="ireland/development":
+    scripts/e2e.sh --negative-control {{env}}; test $? -eq 2
 
 # Monthly cost estimate of one environment, or of all with `just cost --all`.
 cost *args="--all":

@@ -133,7 +133,6 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 anon_key => names.secret_name(SecretKind::AnonKey),
                 secret_prefix => names.secret_prefix.as_str(),
                 ingress_deletion_protection => v.ingress.deletion_protection,
-                deletion_protection => apps.db_deletion_protection,
                 throwaway => apps.throwaway,
             })
         })

@@ -15,9 +15,10 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "postgres" {
-  for_each                     = toset(var.client_security_group_ids)
+  # Keyed by static names: the group IDs exist only after apply, and for_each must be known at plan time.
+  for_each                     = var.client_security_groups
   security_group_id            = aws_security_group.this.id
-  description                  = "PostgreSQL from the cluster"
+  description                  = "PostgreSQL from the ${each.key} security group"
   referenced_security_group_id = each.value
   ip_protocol                  = "tcp"
   from_port                    = 5432

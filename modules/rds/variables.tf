@@ -20,9 +20,9 @@ variable "db_subnet_group_name" {
   type        = string
 }
 
-variable "client_security_group_ids" {
-  description = "Security groups allowed to connect on 5432 (the cluster's and the nodes')."
-  type        = list(string)
+variable "client_security_groups" {
+  description = "Security groups allowed to connect on 5432, by a name known at plan time (the IDs are not)."
+  type        = map(string)
 }
 
 variable "engine_version" {

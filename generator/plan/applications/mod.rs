@@ -34,7 +34,6 @@ pub struct Applications {
     pub state_bucket: String,
     /// Minor version of the cluster's Kubernetes (for the kubectl advice).
     pub kubernetes_minor: String,
-    pub db_deletion_protection: bool,
     pub throwaway: bool,
 }
 
@@ -48,7 +47,6 @@ pub fn plan(env: &Environment) -> Applications {
         names,
         state_bucket: env.identity.state.bucket.clone(),
         kubernetes_minor: env.settings.eks.version.trim_start_matches("1.").to_string(),
-        db_deletion_protection: env.settings.rds.deletion_protection,
         throwaway: env.settings.throwaway,
     }
 }

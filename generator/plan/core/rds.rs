@@ -38,8 +38,12 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
             "data.terraform_remote_state.networking.outputs.db_subnet_group_name",
         ),
         Input::wire(
-            Variable::new("client_security_group_ids", TfType::list(TfType::String), "Security groups allowed to connect on 5432 (the cluster's and the nodes')."),
-            "[module.eks.cluster_security_group_id, module.eks.node_security_group_id]",
+            Variable::new(
+                "client_security_groups",
+                TfType::map(TfType::String),
+                "Security groups allowed to connect on 5432, by a name known at plan time (the IDs are not).",
+            ),
+            "{ cluster = module.eks.cluster_security_group_id, nodes = module.eks.node_security_group_id }",
         ),
         Input::tfvar(
             Variable::new("engine_version", TfType::String, "PostgreSQL major (\"17\": RDS applies minor upgrades) or major.minor (\"17.7\": pinned).")
@@ -124,9 +128,10 @@ fn blocks() -> Vec<Block> {
             .attr("vpc_id", e("var.vpc_id"))
             .attr("tags", e(r#"merge(var.tags, { Name = "${var.name}-rds" })"#)),
         Block::resource("aws_vpc_security_group_ingress_rule", "postgres")
-            .attr("for_each", e("toset(var.client_security_group_ids)"))
+            .comment("Keyed by static names: the group IDs exist only after apply, and for_each must be known at plan time.")
+            .attr("for_each", e("var.client_security_groups"))
             .attr("security_group_id", e("aws_security_group.this.id"))
-            .attr("description", s("PostgreSQL from the cluster"))
+            .attr("description", e(r#""PostgreSQL from the ${each.key} security group""#))
             .attr("referenced_security_group_id", e("each.value"))
             .attr("ip_protocol", s("tcp"))
             .attr("from_port", 5432)

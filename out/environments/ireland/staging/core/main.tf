@@ -34,10 +34,10 @@ module "rds" {
   name                 = var.name
   vpc_id               = data.terraform_remote_state.networking.outputs.vpc_id
   db_subnet_group_name = data.terraform_remote_state.networking.outputs.db_subnet_group_name
-  client_security_group_ids = [
-    module.eks.cluster_security_group_id,
-    module.eks.node_security_group_id
-  ]
+  client_security_groups = {
+    cluster = module.eks.cluster_security_group_id
+    nodes   = module.eks.node_security_group_id
+  }
   engine_version               = var.engine_version
   auto_minor_version_upgrade   = var.auto_minor_version_upgrade
   instance_class               = var.instance_class

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Emulator stage: applies one environment's generated Terraform against a local AWS emulator
+# (moto), proves a second plan is empty, destroys it and proves nothing is left.
+#
+#   scripts/e2e.sh <region>/<env>                     e.g. scripts/e2e.sh ireland/development
+#   scripts/e2e.sh --negative-control <region>/<env>  same, but drift is injected after the apply:
+#                                                     the re-plan gate must catch it (exit 2)
+#
+# Steps: check the override files (e2e/check_overrides.py) -> install moto into a cached venv
+# (scripts/venv.sh, pin tools/moto.txt) -> start moto on a free loopback port, as the
+# environment's account -> prove the disabled types are really missing from moto
+# (e2e/moto_probe.py) -> copy modules/ and the environment's roots into a temp dir (same relative
+# layout) with the emulator-only overrides from e2e/overrides/ -> networking, then core: init,
+# apply -> re-plan both with -detailed-exitcode (changes = failure, plan printed in full) ->
+# teardown apply of core (deletion_protection=false, force_destroy=true, as an operator would) ->
+# destroy core, then networking -> assert moto holds nothing (e2e/assert_empty.py) -> timings.
+# The committed output is never modified; moto (exactly the PID started here) is always stopped.
+#
+# Exit: 0 pass; 1 a step failed; 2 the re-plan gate found changes (the expected outcome of
+# --negative-control, whose own failure to see the drift exits 1). A re-plan with changes does not
+# stop the run: the stack is still torn down and checked, then the script exits 2.
+#
+#   E2E_KEEP=1      keep the temp dir (roots, state, logs) for inspection
+#   MOTO_PORT=n     use this port instead of a free one
+#   E2E_SOURCE=dir  take modules/ and out/ from another tree (e.g. a candidate fix) instead of
+#                   this repository; the overrides and checks still come from this repository
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+e2e_dir="$repo_root/e2e"
+
+negative=0
+if [ "${1:-}" = "--negative-control" ]; then negative=1; shift; fi
+if [ $# -ne 1 ] || [[ "$1" != */* ]]; then
+  echo "usage: scripts/e2e.sh [--negative-control] <region>/<env>" >&2
+  exit 1
+fi
+env="$1"
+source_root="$(cd "${E2E_SOURCE:-$repo_root}" && pwd)"
+env_dir="$source_root/out/environments/$env"
+for layer in networking core; do
+  [ -f "$env_dir/$layer/terraform.tfvars" ] || { echo "error: no $env_dir/$layer/terraform.tfvars" >&2; exit 1; }
+done
+
+# shellcheck source=scripts/terraform-env.sh
+source "$repo_root/scripts/terraform-env.sh"
+# Never reach real AWS with whatever credentials the shell has.
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+
+# A value from a generated terraform.tfvars (simple `key = value` lines only).
+tfvar() { sed -n "s/^$2 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" "$env_dir/$1/terraform.tfvars" | head -n 1; }
+account_id="$(tfvar networking account_id)"
+region="$(tfvar networking aws_region)"
+name="$(tfvar core name)"
+bucket="$(tfvar core bucket_name)"
+deletion_protection="$(tfvar core deletion_protection)"
+force_destroy="$(tfvar core force_destroy)"
+skip_final_snapshot="$(tfvar core skip_final_snapshot)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")"
+logs="$work/logs"
+mkdir -p "$logs"
+moto_pid=""
+gate_failed=0
+
+# ---- timings: every step goes through `step <label> <command...>` -------------------------------
+step_names=()
+step_secs=()
+script_start=$(date +%s%N)
+print_timings() {
+  local total=$(( ($(date +%s%N) - script_start) / 1000000 ))
+  echo
+  echo "== timings ($env$([ $negative = 1 ] && echo ', negative control'))"
+  printf '  %-34s %9s\n' step seconds
+  local i
+  for i in "${!step_names[@]}"; do printf '  %-34s %9s\n' "${step_names[$i]}" "${step_secs[$i]}"; done
+  printf '  %-34s %9s\n' total "$(printf '%d.%d' $((total / 1000)) $((total % 1000 / 100)))"
+}
+step() {
+  local label="$1" start rc=0 ms
+  shift
+  echo "== $label"
+  start=$(date +%s%N)
+  "$@" || rc=$?
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  step_names+=("$label")
+  step_secs+=("$(printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)))$([ $rc = 0 ] || echo ' FAIL')")
+  return $rc
+}
+
+# ---- cleanup: always stop exactly our moto, print timings, drop the temp dir -------------------
+cleanup() {
+  local rc=$?
+  if [ -n "$moto_pid" ] && kill -0 "$moto_pid" 2>/dev/null; then
+    kill -TERM "$moto_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$moto_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$moto_pid" 2>/dev/null && kill -KILL "$moto_pid" 2>/dev/null
+    wait "$moto_pid" 2>/dev/null || true
+    echo "moto (pid $moto_pid) stopped"
+  fi
+  print_timings
+  if [ "${E2E_KEEP:-0}" = 1 ] || { [ $rc != 0 ] && [ $rc != 2 ]; }; then
+    echo "kept $work (roots, state, logs/)"
+  else
+    rm -rf "$work"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs a command with its output in logs/<file>; prints the log's tail when it fails.
+logged() {
+  local file="$logs/$1" rc=0
+  shift
+  "$@" >"$file" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then
+    echo "   failed (exit $rc); last lines of $file:"
+    tail -n 60 "$file" | sed 's/^/   | /'
+  fi
+  return $rc
+}
+
+# ---- 0. the overrides only do what the allowlists allow ---------------------------------------
+step "check overrides" python3 "$e2e_dir/check_overrides.py" "$repo_root" "$source_root"
+
+# ---- 1. moto, installed once into a cached venv ------------------------------------------------
+step "install moto" bash -c "\"$repo_root/scripts/venv.sh\" moto > \"$logs/venv-path\""
+venv_bin="$(cat "$logs/venv-path")"
+
+# ---- 2. start it on loopback, as the environment's account -------------------------------------
+start_moto() {
+  port="${MOTO_PORT:-$("$venv_bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+  endpoint="http://127.0.0.1:$port"
+  # MOTO_ACCOUNT_ID (moto/core/responses.py get_current_account) makes every call run in this
+  # account, so the provider's allowed_account_ids check passes with the generated value.
+  MOTO_ACCOUNT_ID="$account_id" MOTO_IAM_LOAD_MANAGED_POLICIES=true \
+    "$venv_bin/python" "$e2e_dir/moto_server.py" -H 127.0.0.1 -p "$port" >"$logs/moto.log" 2>&1 &
+  moto_pid=$!
+  echo "   moto pid $moto_pid on $endpoint, account $account_id"
+  for _ in $(seq 150); do
+    kill -0 "$moto_pid" 2>/dev/null || { echo "   moto exited:"; cat "$logs/moto.log"; return 1; }
+    curl -sf -o /dev/null "$endpoint/moto-api/" && return 0
+    sleep 0.2
+  done
+  echo "   moto did not answer within 30 s"; return 1
+}
+step "start moto" start_moto
+
+step "probe moto gaps" "$venv_bin/python" "$e2e_dir/moto_probe.py" "$endpoint" "$region" "$e2e_dir/allowed-disabled.txt"
+
+# ---- 3. the generated code plus the emulator-only overrides, in a temp dir ---------------------
+prepare() {
+  cp -r "$source_root/modules" "$work/modules"
+  mkdir -p "$work/out/environments/${env%/*}"
+  cp -r "$env_dir" "$work/out/environments/$env"
+  # Whatever a local run left next to the committed files is not part of the test.
+  find "$work" \( -name .terraform -o -name '*.tfstate' -o -name '*.tfstate.*' \) -prune -exec rm -rf {} +
+  local f dest
+  for f in "$e2e_dir"/overrides/modules/*/*.tf; do
+    dest="$work/modules/$(basename "$(dirname "$f")")"
+    cp "$f" "$dest/"
+    echo "   $(basename "$f") -> modules/$(basename "$dest")/"
+  done
+  for layer in networking core; do
+    for f in "$e2e_dir"/overrides/layers/all/*.tf "$e2e_dir"/overrides/layers/$layer/*.tf; do
+      [ -f "$f" ] || continue
+      sed "s|@MOTO_ENDPOINT@|$endpoint|g" "$f" >"$work/out/environments/$env/$layer/$(basename "$f")"
+      echo "   $(basename "$f") -> out/environments/$env/$layer/"
+    done
+  done
+}
+step "prepare temp dir" prepare
+root() { echo "$work/out/environments/$env/$1"; }
+tf() { local layer="$1"; shift; (cd "$(root "$layer")" && terraform "$@" -input=false -no-color); }
+
+# ---- 4. apply networking, then core ------------------------------------------------------------
+for layer in networking core; do
+  step "$layer: init" logged "$layer-init.log" tf "$layer" init
+  step "$layer: apply" logged "$layer-apply.log" tf "$layer" apply -auto-approve
+  grep -E '^Apply complete' "$logs/$layer-apply.log" | sed 's/^/   /'
+done
+
+# ---- 5. the re-plan gate: anything to change is a failure, shown in full ----------------------
+declare -A drift=([networking]=0 [core]=0)
+plan_gate() {
+  local layer="$1" rc=0
+  tf "$layer" plan -detailed-exitcode >"$logs/$layer-plan.log" 2>&1 || rc=$?
+  case $rc in
+    0) echo "   $layer: no changes"; drift[$layer]=0 ;;
+    2) echo "   $layer: the re-plan wants changes; full plan:"
+       sed 's/^/   | /' "$logs/$layer-plan.log"
+       drift[$layer]=1 ;;
+    *) echo "   $layer: plan failed (exit $rc):"
+       sed 's/^/   | /' "$logs/$layer-plan.log"
+       return 1 ;;
+  esac
+}
+if [ $negative = 1 ]; then
+  step "networking: plan (before drift)" plan_gate networking
+  step "core: plan (before drift)" plan_gate core
+  if [ "${drift[networking]}${drift[core]}" != 00 ]; then
+    echo "negative control: the stack was not clean before the drift was injected; fix that first" >&2
+    exit 1
+  fi
+  step "inject drift" "$venv_bin/python" "$e2e_dir/inject_drift.py" "$endpoint" "$region" "$name" "$bucket"
+fi
+step "networking: plan" plan_gate networking
+step "core: plan" plan_gate core
+if [ "${drift[networking]}${drift[core]}" != 00 ]; then gate_failed=1; fi
+if [ $negative = 1 ]; then
+  if [ "${drift[networking]}${drift[core]}" = 11 ]; then
+    echo "negative control: the re-plan gate caught the injected drift in both layers"
+  else
+    echo "NEGATIVE CONTROL FAILED: the re-plan gate missed drift injected into moto" \
+      "(networking: ${drift[networking]}, core: ${drift[core]})" >&2
+    gate_failed=3
+  fi
+fi
+
+# ---- 6. destroy core, then networking; moto must be empty -------------------------------------
+# Like an operator tearing down a protected environment: first an apply that lifts deletion
+# protection and lets Terraform empty the buckets (moto, like S3, delivers server access logs into
+# the log bucket, and a non-empty bucket cannot be deleted), then destroy. The same apply also
+# puts back what the negative control drifted.
+teardown_vars=(-var deletion_protection=false -var force_destroy=true)
+if [ "$deletion_protection" = true ] || [ "$force_destroy" = false ] || [ $negative = 1 ]; then
+  step "core: apply teardown settings" logged core-teardown.log tf core apply -auto-approve "${teardown_vars[@]}"
+  grep -E '^Apply complete' "$logs/core-teardown.log" | sed 's/^/   /'
+fi
+if [ $negative = 1 ]; then
+  step "networking: apply (undo drift)" logged networking-undo.log tf networking apply -auto-approve
+fi
+step "core: destroy" logged core-destroy.log tf core destroy -auto-approve "${teardown_vars[@]}"
+step "networking: destroy" logged networking-destroy.log tf networking destroy -auto-approve
+grep -hE '^Destroy complete' "$logs/core-destroy.log" "$logs/networking-destroy.log" | sed 's/^/   /'
+
+expect=()
+[ "$skip_final_snapshot" = false ] && expect=(--final-snapshot "$name-final")
+step "assert moto is empty" "$venv_bin/python" "$e2e_dir/assert_empty.py" "$endpoint" "$region" "${expect[@]}"
+
+case $gate_failed in
+  0) echo "PASS: $env applied, re-planned with no changes, destroyed, nothing left"; exit 0 ;;
+  1) if [ $negative = 1 ]; then
+       echo "negative control PASSED: the stage fails (exit 2) on the injected drift, and cleaned up"
+     else
+       echo "FAIL: the re-plan of $env wants changes (see the plan above)"
+     fi
+     exit 2 ;;
+  *) exit 1 ;;
+esac
