@@ -186,3 +186,24 @@ fn outdated_versions_are_warnings_not_errors() {
     assert_eq!(codes, ["version-unsupported", "version-unsupported"]);
     insta::assert_snapshot!("outdated_versions", checked.warnings.render(false));
 }
+
+#[test]
+fn bad_smtp_relay() {
+    let text = edited(&[(
+        "domain: demo.example.com\n",
+        "domain: demo.example.com\n      smtp: { host: \"smtp example\", port: 0, sender_email: noreply, sender_name: Demo }\n",
+    )]);
+    rejected("bad_smtp", text, &["invalid-domain", "invalid-value", "invalid-value"]);
+}
+
+#[test]
+fn no_smtp_relay_warns_outside_throwaway_tiers() {
+    let text = edited(&[("    throwaway: true\n", "    throwaway: false\n")]);
+    let checked = common::checked(&text);
+    let codes: Vec<&str> = checked.warnings.items.iter().map(|d| d.code).filter(|c| *c == "no-smtp").collect();
+    // Both environments of the base config lack a relay; with it, the warning goes away.
+    assert_eq!(codes, ["no-smtp", "no-smtp"], "{}", checked.warnings.render(false));
+    let smtp = "      smtp: { host: email-smtp.us-east-1.amazonaws.com, port: 587, sender_email: noreply@example.com, sender_name: Test }\n";
+    let with_relay = text.replace("      tier: dev\n", &format!("      tier: dev\n{smtp}"));
+    assert!(common::checked(&with_relay).warnings.items.iter().all(|d| d.code != "no-smtp"));
+}

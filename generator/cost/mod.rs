@@ -220,7 +220,7 @@ pub fn estimate(env: &Environment, pricing: &Pricing) -> Estimate {
     let keys = 6.0; // five in the core layer, one for flow logs
     items.push(Item { item: "KMS customer-managed keys".into(), quantity: format!("{keys}"), unit_price: format!("{}/month", money(kms)), monthly: kms * keys, monthly_at_max: kms * keys });
     let secret = price("secret_month", p.secret_month);
-    let secrets = (SecretKind::all().len() + 1) as f64; // + the RDS-managed master secret
+    let secrets = (SecretKind::for_env(env).len() + 1) as f64; // + the RDS-managed master secret
     items.push(Item { item: "Secrets Manager secrets".into(), quantity: format!("{secrets}"), unit_price: format!("{}/month", money(secret)), monthly: secret * secrets, monthly_at_max: secret * secrets });
 
     let total = items.iter().map(|i| i.monthly).sum();

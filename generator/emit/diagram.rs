@@ -83,8 +83,8 @@ fn node_group_labels(env: &Environment) -> Vec<(String, String)> {
         .collect()
 }
 
-fn secrets_count() -> usize {
-    SecretKind::all().len()
+fn secrets_count(env: &Environment) -> usize {
+    SecretKind::for_env(env).len()
 }
 
 /// A Mermaid flowchart.
@@ -117,7 +117,7 @@ pub fn mermaid(env: &Environment, names: &Names) -> String {
     let _ = writeln!(out, "      db[(\"{}\")]", db_label(env));
     let _ = writeln!(out, "    end");
     let _ = writeln!(out, "    s3[(\"S3 {}\")]", names.storage_bucket);
-    let _ = writeln!(out, "    secrets[\"Secrets Manager<br/>{} secrets, KMS\"]", secrets_count());
+    let _ = writeln!(out, "    secrets[\"Secrets Manager<br/>{} secrets, KMS\"]", secrets_count(env));
     let _ = writeln!(out, "  end");
     let _ = writeln!(out, "  alb --> kong");
     let _ = writeln!(out, "  kong --> rest & auth & realtime & storage & meta");
@@ -161,7 +161,7 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     }
     cells.vertex("db", &db_label(env).replace("<br/>", "<br>"), 60, 850, 260, 80, DATABASE);
     cells.vertex("s3", &format!("S3<br>{}", names.storage_bucket), 40, 980, 300, 70, DATABASE);
-    cells.vertex("secrets", &format!("Secrets Manager<br>{} secrets, KMS", secrets_count()), 360, 980, 220, 70, BOX);
+    cells.vertex("secrets", &format!("Secrets Manager<br>{} secrets, KMS", secrets_count(env)), 360, 980, 220, 70, BOX);
     for (from, to, label) in [
         ("clients", "alb", "HTTPS"),
         ("alb", "kong", ""),

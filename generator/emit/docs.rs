@@ -134,6 +134,8 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 secret_prefix => names.secret_prefix.as_str(),
                 ingress_deletion_protection => v.ingress.deletion_protection,
                 throwaway => apps.throwaway,
+                smtp => v.gotrue.smtp.as_ref().map(|s| Serde(s)),
+                smtp_secret => v.secrets.names.smtp_credentials.as_deref(),
             })
         })
         .map_err(|err| format!("runbook template: {err:#}"))?;

@@ -14,6 +14,10 @@ pub const MAX_PREFIX: usize = 32;
 /// Namespace of the Supabase workloads.
 pub const SUPABASE_NAMESPACE: &str = "supabase";
 
+/// Key prefix of the ALB's access logs in the access-log bucket (the bucket policy grants ELB
+/// log delivery exactly there; the Ingress tells the load balancer to write there).
+pub const ALB_LOG_PREFIX: &str = "alb";
+
 /// Terraform layers, in apply order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Layer {
@@ -107,6 +111,7 @@ pub enum SecretKind {
     DashboardPassword,
     DbPassword(DbRole),
     Connection,
+    SmtpCredentials,
 }
 
 /// Database login roles the Supabase services use, each with its own password secret.
@@ -143,6 +148,11 @@ pub enum SecretSource {
 }
 
 impl SecretKind {
+    /// The secrets of an environment: every kind, SMTP credentials only with an SMTP relay.
+    pub fn for_env(env: &Environment) -> Vec<Self> {
+        Self::all().into_iter().filter(|k| *k != Self::SmtpCredentials || env.identity.smtp.is_some()).collect()
+    }
+
     pub fn all() -> Vec<Self> {
         let mut all = vec![
             Self::JwtSecret,
@@ -155,6 +165,7 @@ impl SecretKind {
         ];
         all.extend(DbRole::ALL.map(Self::DbPassword));
         all.push(Self::Connection);
+        all.push(Self::SmtpCredentials);
         all
     }
 
@@ -169,6 +180,7 @@ impl SecretKind {
             Self::DashboardPassword => "dashboard-password".into(),
             Self::DbPassword(role) => format!("db-password-{}", role.role_name().replace('_', "-")),
             Self::Connection => "db-connection".into(),
+            Self::SmtpCredentials => "smtp-credentials".into(),
         }
     }
 
@@ -176,7 +188,7 @@ impl SecretKind {
         match self {
             // HS256 signing key: 64 characters, well above the 32 Supabase requires.
             Self::JwtSecret => SecretSource::Generated { length: 64 },
-            Self::AnonKey | Self::ServiceRoleKey => SecretSource::Slot,
+            Self::AnonKey | Self::ServiceRoleKey | Self::SmtpCredentials => SecretSource::Slot,
             // Phoenix needs at least 64 bytes.
             Self::RealtimeSecretKeyBase => SecretSource::Generated { length: 64 },
             // Realtime's AES key: exactly 16 characters.
@@ -199,6 +211,7 @@ impl SecretKind {
             Self::DashboardPassword => "Password of the Studio dashboard".into(),
             Self::DbPassword(role) => format!("Password of the database login role {}", role.role_name()),
             Self::Connection => "Database address, port and name, and the ARN of the RDS-managed master secret".into(),
+            Self::SmtpCredentials => "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)".into(),
         }
     }
 }

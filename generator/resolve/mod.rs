@@ -25,7 +25,7 @@ use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
 const REGION_KEYS: &[&str] = &["aws_region", "azs", "tags"];
 /// Keys an environment entry may hold besides tier overrides.
 const ENVIRONMENT_KEYS: &[&str] =
-    &["tier", "account_id", "domain", "state", "vpc", "tags", "cluster_admins", "cors_allowed_origins"];
+    &["tier", "account_id", "domain", "state", "vpc", "tags", "cluster_admins", "cors_allowed_origins", "smtp"];
 
 /// The whole config, resolved.
 #[derive(Debug)]
@@ -267,6 +267,7 @@ fn builtin_layer() -> Layer {
     let mut value = defaults::builtin();
     value["tags"] = Value::Object(serde_json::Map::new());
     value["cors_allowed_origins"] = Value::Array(Vec::new());
+    value["smtp"] = Value::Null;
     Layer { origin: Origin::BuiltIn, yaml: None, value }
 }
 

@@ -59,6 +59,21 @@ pub struct Identity {
     /// Browser origins allowed to call the API and the storage bucket (CORS), e.g.
     /// `https://app.example.com`. Never `*`.
     pub cors_allowed_origins: Vec<String>,
+    /// Where GoTrue sends sign-up, magic-link and recovery mail (e.g. Amazon SES). Without it no
+    /// mail is sent; only throwaway tiers confirm addresses automatically.
+    pub smtp: Option<Smtp>,
+}
+
+/// An SMTP relay. Its credentials go into the `smtp-credentials` secret (JSON with `username`
+/// and `password`), which the operator fills: they never pass through the config.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    /// The From address, also GoTrue's admin address.
+    pub sender_email: String,
+    pub sender_name: String,
 }
 
 /// Terraform state: an S3 bucket that already exists (see the README's bootstrap step).

@@ -59,6 +59,26 @@ pub(crate) fn check_environment(env: &Environment, check: &mut Check<'_>) {
             check.error(p("cors_allowed_origins").index(i), "invalid-origin", format!("`{origin}` {why}"), "write a scheme and host only, e.g. https://app.example.com (http only for localhost)".into());
         }
     }
+    if let Some(smtp) = &id.smtp {
+        if !is_domain(&smtp.host) {
+            check.error(p("smtp.host"), "invalid-domain", format!("`{}` is not a host name", smtp.host), "e.g. email-smtp.eu-west-1.amazonaws.com".into());
+        }
+        if smtp.port == 0 {
+            check.error(p("smtp.port"), "invalid-value", "0 is not a valid port".into(), "use 587 (STARTTLS) or 465 (TLS)".into());
+        } else if smtp.port == 25 {
+            check.warning(p("smtp.port"), "insecure-port", "port 25 is usually unencrypted and blocked on EC2".into(), "use 587 (STARTTLS) or 465 (TLS)".into());
+        }
+        if !smtp.sender_email.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && is_domain(domain)) {
+            check.error(p("smtp.sender_email"), "invalid-value", format!("`{}` is not an email address", smtp.sender_email), "e.g. noreply@example.com".into());
+        }
+    } else if !env.settings.throwaway {
+        check.warning(
+            p("smtp"),
+            "no-smtp",
+            "no SMTP relay: GoTrue cannot send confirmation, magic-link or recovery mail, so email sign-up cannot complete".into(),
+            "add smtp: { host: email-smtp.<region>.amazonaws.com, port: 587, sender_email: ..., sender_name: ... } (Amazon SES)".into(),
+        );
+    }
     subnets(env, check);
 }
 

@@ -16,7 +16,7 @@ variable "generated_secrets" {
 }
 
 variable "api_key_slots" {
-  description = "Secrets created empty and filled by the bootstrap Job, by name (value: description)."
+  description = "Secrets created empty, by name (value: description): the API keys the bootstrap Job signs, and SMTP credentials the operator fills."
   type        = map(string)
 }
 

@@ -2,6 +2,11 @@
 
 data "aws_caller_identity" "current" {}
 
+data "aws_elb_service_account" "current" {
+  # The regional Elastic Load Balancing account that delivers ALB access logs in regions opened before August 2022.
+  count = var.access_logging && var.load_balancer_log_account ? 1 : 0
+}
+
 resource "aws_s3_bucket" "logs" {
   # checkov:skip=CKV_AWS_21:access log objects are written once and expire; versioning would only keep deleted logs
   # checkov:skip=CKV2_AWS_62:access logs have no event consumer
@@ -64,7 +69,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
 }
 
 data "aws_iam_policy_document" "logs" {
-  count = var.access_logging ? 1 : 0
+  count                   = var.access_logging ? 1 : 0
+  source_policy_documents = data.aws_iam_policy_document.logs_elb_account[*].json
 
   statement {
     sid       = "S3ServerAccessLogsOfTheStorageBucket"
@@ -90,6 +96,19 @@ data "aws_iam_policy_document" "logs" {
   }
 
   statement {
+    sid     = "LoadBalancerLogDelivery"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
+    ]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
     actions = ["s3:*"]
@@ -107,6 +126,26 @@ data "aws_iam_policy_document" "logs" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "logs_elb_account" {
+  count = var.access_logging && var.load_balancer_log_account ? 1 : 0
+
+  statement {
+    sid     = "LoadBalancerAccessLogs"
+    actions = ["s3:PutObject"]
+    # Merged into the log bucket's policy in regions that deliver ALB logs as their ELB account.
+    resources = [
+      "${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
+    ]
+
+    principals {
+      type = "AWS"
+      identifiers = [
+        data.aws_elb_service_account.current[0].arn
+      ]
     }
   }
 }

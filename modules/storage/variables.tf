@@ -45,6 +45,17 @@ variable "cors_allowed_origins" {
   }
 }
 
+variable "load_balancer_log_prefix" {
+  description = "Key prefix under which the ALB writes its access logs to the log bucket."
+  type        = string
+  default     = "alb"
+}
+
+variable "load_balancer_log_account" {
+  description = "Also admit the region's Elastic Load Balancing account to the ALB log prefix (true only in regions opened before August 2022)."
+  type        = bool
+}
+
 variable "kms_key_arn" {
   description = "KMS key for SSE-KMS."
   type        = string

@@ -95,11 +95,22 @@ fn values(env: &Environment, names: &Names) -> Values {
                     supabase_storage_admin: names.secret_name(SecretKind::DbPassword(DbRole::StorageAdmin)),
                     supabase_admin: names.secret_name(SecretKind::DbPassword(DbRole::SupabaseAdmin)),
                 },
+                smtp_credentials: env.identity.smtp.as_ref().map(|_| names.secret_name(SecretKind::SmtpCredentials)),
             },
         },
         kong: Kong { component: component(&components.kong), worker_processes: 2 },
         postgrest: component(&components.postgrest),
-        gotrue: Gotrue { component: component(&components.gotrue), disable_signup: false, mailer_autoconfirm: s.throwaway },
+        gotrue: Gotrue {
+            component: component(&components.gotrue),
+            disable_signup: false,
+            mailer_autoconfirm: s.throwaway,
+            smtp: env.identity.smtp.as_ref().map(|m| values::Smtp {
+                host: m.host.clone(),
+                port: m.port,
+                admin_email: m.sender_email.clone(),
+                sender_name: m.sender_name.clone(),
+            }),
+        },
         realtime: component(&components.realtime),
         storage: Storage {
             component: component(&components.storage),
@@ -115,7 +126,7 @@ fn values(env: &Environment, names: &Names) -> Values {
             ssl_policy: SSL_POLICY.to_string(),
             certificate_arn: None,
             deletion_protection: !s.throwaway,
-            access_logs: AccessLogs { enabled: s.s3.access_logging, bucket: names.access_log_bucket.clone(), prefix: "alb".to_string() },
+            access_logs: AccessLogs { enabled: s.s3.access_logging, bucket: names.access_log_bucket.clone(), prefix: naming::ALB_LOG_PREFIX.to_string() },
             waf_acl_arn: None,
         },
         network_policy: NetworkPolicy {

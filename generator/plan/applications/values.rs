@@ -98,6 +98,9 @@ pub struct SecretNames {
     /// JSON: host, port, dbname, master_secret_arn.
     pub db_connection: String,
     pub db_passwords: DbPasswords,
+    /// JSON: username, password (filled by the operator). Present with `gotrue.smtp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_credentials: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -178,6 +181,20 @@ pub struct Gotrue {
     pub disable_signup: bool,
     /// Confirm email addresses without sending mail (throwaway tiers only).
     pub mailer_autoconfirm: bool,
+    /// The mail relay; absent, GoTrue sends no mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<Smtp>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u16,
+    /// The From address, also GoTrue's admin address.
+    pub admin_email: String,
+    pub sender_name: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]

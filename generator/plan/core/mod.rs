@@ -26,7 +26,7 @@ pub fn calls(env: &Environment) -> Vec<(ModuleCall, fn(&[Input]) -> Module)> {
         (call(eks::MODULE, eks::inputs(env, &names)), eks::module),
         (call(rds::MODULE, rds::inputs(env, &names)), rds::module),
         (call(storage::MODULE, storage::inputs(env, &names)), storage::module),
-        (call(secrets::MODULE, secrets::inputs(&names, throwaway)), secrets::module),
+        (call(secrets::MODULE, secrets::inputs(&names, &super::naming::SecretKind::for_env(env), throwaway)), secrets::module),
         (call(irsa::MODULE, irsa::inputs(&names)), irsa::module),
     ]
 }

@@ -9,10 +9,10 @@ use super::common;
 
 pub const MODULE: &str = "secrets";
 
-pub fn inputs(names: &Names, throwaway: bool) -> Vec<Input> {
+pub fn inputs(names: &Names, kinds: &[SecretKind], throwaway: bool) -> Vec<Input> {
     let mut generated = hcl::Map::new();
     let mut slots = hcl::Map::new();
-    for kind in SecretKind::all() {
+    for &kind in kinds {
         match kind.source() {
             SecretSource::Generated { length } => {
                 let entry: hcl::Map<String, hcl::Value> =
@@ -42,7 +42,11 @@ pub fn inputs(names: &Names, throwaway: bool) -> Vec<Input> {
             hcl::Value::Object(generated),
         ),
         Input::tfvar(
-            Variable::new("api_key_slots", TfType::map(TfType::String), "Secrets created empty and filled by the bootstrap Job, by name (value: description)."),
+            Variable::new(
+                "api_key_slots",
+                TfType::map(TfType::String),
+                "Secrets created empty, by name (value: description): the API keys the bootstrap Job signs, and SMTP credentials the operator fills.",
+            ),
             hcl::Value::Object(slots),
         ),
         Input::wire(
@@ -116,7 +120,8 @@ pub fn module(inputs: &[Input]) -> Module {
                   (JWT secret, Realtime SECRET_KEY_BASE and DB_ENC_KEY, postgres-meta crypto key, dashboard password, \
                   one password per database login role) written from ephemeral random passwords through write-only \
                   arguments, so no value reaches state; empty slots for the anon and service_role keys the bootstrap \
-                  Job signs; and db-connection with the database's address, port, name and master secret ARN. \
+                  Job signs (and the SMTP credentials the operator fills); and db-connection with the database's \
+                  address, port, name and master secret ARN. \
                   Recovery window per tier (0 for throwaway tiers, so destroy and redeploy works).",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
         files: vec![TfFile { name: "main.tf", blocks }],

@@ -11,6 +11,17 @@ use super::common;
 
 pub const MODULE: &str = "storage";
 
+/// Regions opened before August 2022, where ALB access logs arrive as the region's Elastic Load
+/// Balancing account (the provider's `aws_elb_service_account` knows exactly these and fails
+/// elsewhere). Later regions deliver as the `logdelivery.elasticloadbalancing.amazonaws.com`
+/// service only. A closed, historical list: new regions are never added to it.
+const ELB_ACCOUNT_REGIONS: &[&str] = &[
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-north-1",
+    "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1", "us-east-1", "us-east-2",
+    "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
+];
+
 pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
     let s3 = &env.settings.s3;
     let origins = hcl::Value::from(env.identity.cors_allowed_origins.iter().map(|o| hcl::Value::from(o.as_str())).collect::<Vec<_>>());
@@ -33,6 +44,18 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
                 .validate("!contains(var.cors_allowed_origins, \"*\")", "List origins explicitly; * is not allowed."),
             origins,
         ),
+        Input::tfvar(
+            Variable::new("load_balancer_log_prefix", TfType::String, "Key prefix under which the ALB writes its access logs to the log bucket.").default(s("alb")),
+            crate::plan::naming::ALB_LOG_PREFIX,
+        ),
+        Input::tfvar(
+            Variable::new(
+                "load_balancer_log_account",
+                TfType::Bool,
+                "Also admit the region's Elastic Load Balancing account to the ALB log prefix (true only in regions opened before August 2022).",
+            ),
+            ELB_ACCOUNT_REGIONS.contains(&env.identity.aws_region.as_str()),
+        ),
         Input::wire(Variable::new("kms_key_arn", TfType::String, "KMS key for SSE-KMS."), r#"module.kms.key_arns["s3"]"#),
         common::tags_input(MODULE),
     ]
@@ -44,7 +67,8 @@ pub fn module(inputs: &[Input]) -> Module {
         summary: "The Supabase Storage bucket: SSE-KMS with a bucket key, public access blocked, BucketOwnerEnforced, \
                   a policy denying non-TLS requests, versioning per tier, a lifecycle that aborts incomplete multipart \
                   uploads and expires previous versions (live objects are never transitioned), CORS only for the \
-                  configured origins, and optional server access logs to a second bucket with the log-delivery policy.",
+                  configured origins, and optional access logs (the bucket's own, and the ALB's under \
+                  load_balancer_log_prefix) to a second bucket whose policy admits exactly those deliveries.",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
         files: vec![TfFile { name: "main.tf", blocks: bucket() }, TfFile { name: "access_logs.tf", blocks: access_logs() }],
         outputs: vec![
@@ -139,6 +163,9 @@ fn bucket() -> Vec<Block> {
 fn access_logs() -> Vec<Block> {
     vec![
         Block::data("aws_caller_identity", "current"),
+        Block::data("aws_elb_service_account", "current")
+            .comment("The regional Elastic Load Balancing account that delivers ALB access logs in regions opened before August 2022.")
+            .attr("count", e("var.access_logging && var.load_balancer_log_account ? 1 : 0")),
         Block::resource("aws_s3_bucket", "logs")
             .skip_check("CKV_AWS_145", "S3 server access logs can only be delivered to buckets encrypted with SSE-S3, not SSE-KMS")
             .skip_check("CKV_AWS_18", "this is the access log bucket; logging it into itself would loop")
@@ -174,6 +201,10 @@ fn access_logs() -> Vec<Block> {
                     .principal("Service", r#"["logging.s3.amazonaws.com"]"#)
                     .when("ArnLike", "aws:SourceArn", "[aws_s3_bucket.this.arn]")
                     .when("StringEquals", "aws:SourceAccount", "[data.aws_caller_identity.current.account_id]"),
+                Statement::allow(&["s3:PutObject"])
+                    .sid("LoadBalancerLogDelivery")
+                    .on(r#"["${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]"#)
+                    .principal("Service", r#"["logdelivery.elasticloadbalancing.amazonaws.com"]"#),
                 Statement::deny(&["s3:*"])
                     .sid("DenyInsecureTransport")
                     .on(r#"[aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]"#)
@@ -181,7 +212,19 @@ fn access_logs() -> Vec<Block> {
                     .when("Bool", "aws:SecureTransport", r#"["false"]"#),
             ],
         )
+        .leading("source_policy_documents", e("data.aws_iam_policy_document.logs_elb_account[*].json"))
         .leading("count", e("var.access_logging ? 1 : 0")),
+        document(
+            "logs_elb_account",
+            vec![
+                Statement::allow(&["s3:PutObject"])
+                    .sid("LoadBalancerAccessLogs")
+                    .comment("Merged into the log bucket's policy in regions that deliver ALB logs as their ELB account.")
+                    .on(r#"["${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]"#)
+                    .principal("AWS", "[data.aws_elb_service_account.current[0].arn]"),
+            ],
+        )
+        .leading("count", e("var.access_logging && var.load_balancer_log_account ? 1 : 0")),
         Block::resource("aws_s3_bucket_policy", "logs")
             .attr("count", e("var.access_logging ? 1 : 0"))
             .attr("bucket", e("aws_s3_bucket.logs[0].id"))

@@ -121,6 +121,7 @@ The non-root UID (= GID) each image is built to run as:
 {{- define "supabase.secret.dbPasswords" -}}{{ include "supabase.fullname" . }}-db-passwords{{- end -}}
 {{- define "supabase.secret.realtime" -}}{{ include "supabase.fullname" . }}-realtime{{- end -}}
 {{- define "supabase.secret.meta" -}}{{ include "supabase.fullname" . }}-meta{{- end -}}
+{{- define "supabase.secret.smtp" -}}{{ include "supabase.fullname" . }}-smtp{{- end -}}
 {{- define "supabase.secret.kongConfig" -}}{{ include "supabase.fullname" . }}-kong-config{{- end -}}
 {{- define "supabase.caConfigMap" -}}{{ include "supabase.fullname" . }}-rds-ca{{- end -}}
 

@@ -98,9 +98,46 @@ run "bucket" {
     ])
     error_message = "The log bucket must accept server access logs of the storage bucket only (S3 logging service), over TLS, and stay private."
   }
+  assert {
+    condition = alltrue([for i, logs in aws_s3_bucket.logs :
+      anytrue([for s in data.aws_iam_policy_document.logs[i].statement :
+        s.effect != "Deny" && toset(s.actions) == toset(["s3:PutObject"]) &&
+        toset(s.resources) == toset(["${logs.arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]) &&
+        anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["logdelivery.elasticloadbalancing.amazonaws.com"])])
+      ]) &&
+      tolist(data.aws_iam_policy_document.logs[i].source_policy_documents) == tolist(data.aws_iam_policy_document.logs_elb_account[*].json)
+    ])
+    error_message = "The log bucket must accept the ALB's access logs under its prefix and this account only (ELB log delivery service), plus the regional ELB account's statement where there is one."
+  }
+  assert {
+    condition = (length(data.aws_elb_service_account.current) == (var.access_logging && var.load_balancer_log_account ? 1 : 0) &&
+      alltrue([for i, doc in data.aws_iam_policy_document.logs_elb_account :
+        anytrue([for s in doc.statement : toset(s.actions) == toset(["s3:PutObject"]) &&
+          toset(s.resources) == toset(["${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]) &&
+        anytrue([for p in s.principals : p.type == "AWS" && toset(p.identifiers) == toset([data.aws_elb_service_account.current[i].arn])])])
+    ]))
+    error_message = "Regions opened before August 2022 deliver ALB logs as their ELB account: admit it to the prefix there, and only there."
+  }
 
   assert {
     condition     = output.bucket_name == var.bucket_name && output.bucket_arn == aws_s3_bucket.this.arn && output.access_log_bucket_name == (var.access_logging ? var.access_log_bucket_name : null)
     error_message = "The module outputs must expose the bucket (and the log bucket when there is one)."
+  }
+}
+
+# A region opened after August 2022 (e.g. eu-central-2) has no ELB account: the provider's
+# aws_elb_service_account fails there, so the module must not read it.
+run "new_region_alb_logs" {
+  command = plan
+
+  variables {
+    kms_key_arn               = "arn:aws:kms:eu-central-2:123456789012:key/s3"
+    access_logging            = true
+    load_balancer_log_account = false
+  }
+
+  assert {
+    condition     = length(data.aws_elb_service_account.current) == 0 && length(data.aws_iam_policy_document.logs_elb_account) == 0
+    error_message = "Without an ELB account the module must not look one up."
   }
 }

@@ -70,6 +70,8 @@ module "storage" {
   access_logging                     = var.access_logging
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   cors_allowed_origins               = var.cors_allowed_origins
+  load_balancer_log_prefix           = var.load_balancer_log_prefix
+  load_balancer_log_account          = var.load_balancer_log_account
   kms_key_arn                        = module.kms.key_arns["s3"]
   tags = {
     Component = "storage"

@@ -58,6 +58,8 @@ force_destroy                      = false
 access_logging                     = true
 noncurrent_version_expiration_days = 30
 cors_allowed_origins               = ["https://app.staging.example.com"]
+load_balancer_log_prefix           = "alb"
+load_balancer_log_account          = true
 secret_name_prefix                 = "supabase/ireland/staging"
 generated_secrets = {
   jwt-secret = {
@@ -100,6 +102,7 @@ generated_secrets = {
 api_key_slots = {
   anon-key         = "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   service-role-key = "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
+  smtp-credentials = "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)"
 }
 recovery_window_days = 30
 service_accounts = {

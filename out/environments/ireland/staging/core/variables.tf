@@ -247,6 +247,17 @@ variable "cors_allowed_origins" {
   }
 }
 
+variable "load_balancer_log_prefix" {
+  description = "Key prefix under which the ALB writes its access logs to the log bucket."
+  type        = string
+  default     = "alb"
+}
+
+variable "load_balancer_log_account" {
+  description = "Also admit the region's Elastic Load Balancing account to the ALB log prefix (true only in regions opened before August 2022)."
+  type        = bool
+}
+
 variable "secret_name_prefix" {
   description = "Prefix of every secret name (without trailing slash)."
   type        = string
@@ -263,7 +274,7 @@ variable "generated_secrets" {
 }
 
 variable "api_key_slots" {
-  description = "Secrets created empty and filled by the bootstrap Job, by name (value: description)."
+  description = "Secrets created empty, by name (value: description): the API keys the bootstrap Job signs, and SMTP credentials the operator fills."
   type        = map(string)
 }
 
