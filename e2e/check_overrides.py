@@ -237,6 +237,7 @@ SERVICE_BY_PREFIX = {
     "aws_cloudwatch_log_": "logs", "aws_db_": "rds", "aws_rds_": "rds", "aws_s3_": "s3",
     "aws_secretsmanager_": "secretsmanager", "aws_caller_identity": "sts",
     "aws_region": None, "aws_partition": None, "aws_default_tags": None,
+    "aws_elb_service_account": None,  # a table inside the provider, no API call
 }
 
 
