@@ -38,6 +38,9 @@ echo "runs per measurement: $runs (median wall time, max RSS)"
 for n in "${sizes[@]}"; do
   dir="$work/n$n"; mkdir -p "$dir"
   "$gen" "$n" > "$dir/service-tiers.yaml"
+  # A clean config: rendering warnings would be measured too, and would hide a broken bench config.
+  "$bin" --config "$dir/service-tiers.yaml" validate 2>&1 | grep -q '; 0 warnings$' \
+    || { "$bin" --config "$dir/service-tiers.yaml" validate >&2; echo "error: the bench config is not warning-free" >&2; exit 1; }
   cold0=$(date +%s%N)
   "$bin" --config "$dir/service-tiers.yaml" generate --all > "$dir/first.txt"
   cold1=$(date +%s%N)
