@@ -2,10 +2,10 @@
 
 output "secret_arns" {
   description = "ARN of every secret, by name."
-  value       = merge({ for k, s in aws_secretsmanager_secret.generated : k => s.arn }, { for k, s in aws_secretsmanager_secret.api_key : k => s.arn }, { db-connection = aws_secretsmanager_secret.connection.arn })
+  value       = merge({ for k, s in aws_secretsmanager_secret.generated : k => s.arn }, { for k, s in aws_secretsmanager_secret.empty : k => s.arn }, { db-connection = aws_secretsmanager_secret.connection.arn })
 }
 
 output "secret_names" {
   description = "Name of every secret, by key."
-  value       = merge({ for k, s in aws_secretsmanager_secret.generated : k => s.name }, { for k, s in aws_secretsmanager_secret.api_key : k => s.name }, { db-connection = aws_secretsmanager_secret.connection.name })
+  value       = merge({ for k, s in aws_secretsmanager_secret.generated : k => s.name }, { for k, s in aws_secretsmanager_secret.empty : k => s.name }, { db-connection = aws_secretsmanager_secret.connection.name })
 }

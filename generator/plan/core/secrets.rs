@@ -11,7 +11,7 @@ pub const MODULE: &str = "secrets";
 
 pub fn inputs(names: &Names, kinds: &[SecretKind], throwaway: bool) -> Vec<Input> {
     let mut generated = hcl::Map::new();
-    let mut slots = hcl::Map::new();
+    let mut empty = hcl::Map::new();
     for &kind in kinds {
         match kind.source() {
             SecretSource::Generated { length } => {
@@ -22,7 +22,7 @@ pub fn inputs(names: &Names, kinds: &[SecretKind], throwaway: bool) -> Vec<Input
                 generated.insert(kind.key(), hcl::Value::Object(entry));
             }
             SecretSource::Slot => {
-                slots.insert(kind.key(), hcl::Value::from(kind.description()));
+                empty.insert(kind.key(), hcl::Value::from(kind.description()));
             }
             SecretSource::Terraform => {}
         }
@@ -43,11 +43,11 @@ pub fn inputs(names: &Names, kinds: &[SecretKind], throwaway: bool) -> Vec<Input
         ),
         Input::tfvar(
             Variable::new(
-                "api_key_slots",
+                "empty_secrets",
                 TfType::map(TfType::String),
                 "Secrets created empty, by name (value: description): the API keys the bootstrap Job signs, and SMTP credentials the operator fills.",
             ),
-            hcl::Value::Object(slots),
+            hcl::Value::Object(empty),
         ),
         Input::wire(
             Variable::new(
@@ -95,9 +95,9 @@ pub fn module(inputs: &[Input]) -> Module {
             .comment("Write-only: sent to AWS, never stored in state. Bump the version to rotate.")
             .attr("secret_string_wo", e("ephemeral.aws_secretsmanager_random_password.generated[each.key].random_password"))
             .attr("secret_string_wo_version", 1),
-        Block::resource("aws_secretsmanager_secret", "api_key")
-            .skip_check("CKV2_AWS_57", "the bootstrap Job re-signs the keys whenever the JWT secret changes")
-            .attr("for_each", e("var.api_key_slots"))
+        Block::resource("aws_secretsmanager_secret", "empty")
+            .skip_check("CKV2_AWS_57", "filled from outside Terraform: the bootstrap Job re-signs the API keys whenever the JWT secret changes; the operator rotates SMTP credentials at the mail provider")
+            .attr("for_each", e("var.empty_secrets"))
             .attr("name", e(r#""${var.secret_name_prefix}/${each.key}""#))
             .attr("description", e("each.value"))
             .attr("kms_key_id", e("var.kms_key_arn"))
@@ -129,12 +129,12 @@ pub fn module(inputs: &[Input]) -> Module {
             Output::new(
                 "secret_arns",
                 "ARN of every secret, by name.",
-                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.arn }, { for k, s in aws_secretsmanager_secret.api_key : k => s.arn }, { \"db-connection\" = aws_secretsmanager_secret.connection.arn })",
+                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.arn }, { for k, s in aws_secretsmanager_secret.empty : k => s.arn }, { \"db-connection\" = aws_secretsmanager_secret.connection.arn })",
             ),
             Output::new(
                 "secret_names",
                 "Name of every secret, by key.",
-                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.name }, { for k, s in aws_secretsmanager_secret.api_key : k => s.name }, { \"db-connection\" = aws_secretsmanager_secret.connection.name })",
+                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.name }, { for k, s in aws_secretsmanager_secret.empty : k => s.name }, { \"db-connection\" = aws_secretsmanager_secret.connection.name })",
             ),
         ],
     }

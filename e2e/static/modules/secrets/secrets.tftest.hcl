@@ -22,13 +22,13 @@ run "secrets" {
   }
 
   assert {
-    condition = alltrue([for s in concat(values(aws_secretsmanager_secret.generated), values(aws_secretsmanager_secret.api_key), [aws_secretsmanager_secret.connection]) :
+    condition = alltrue([for s in concat(values(aws_secretsmanager_secret.generated), values(aws_secretsmanager_secret.empty), [aws_secretsmanager_secret.connection]) :
       s.kms_key_id == var.kms_key_arn && startswith(s.name, "${var.secret_name_prefix}/") && s.recovery_window_in_days == var.recovery_window_days
     ])
     error_message = "Every secret must be encrypted with the secrets key, named under the environment's prefix, with the tier's recovery window."
   }
   assert {
-    condition     = toset(keys(aws_secretsmanager_secret.generated)) == toset(keys(var.generated_secrets)) && toset(keys(aws_secretsmanager_secret.api_key)) == toset(keys(var.api_key_slots))
+    condition     = toset(keys(aws_secretsmanager_secret.generated)) == toset(keys(var.generated_secrets)) && toset(keys(aws_secretsmanager_secret.empty)) == toset(keys(var.empty_secrets))
     error_message = "One secret per generated value and per API key slot."
   }
   assert {
@@ -40,7 +40,7 @@ run "secrets" {
     error_message = "The db-connection secret holds where the database is, never a password."
   }
   assert {
-    condition     = toset(keys(output.secret_names)) == toset(concat(keys(var.generated_secrets), keys(var.api_key_slots), ["db-connection"])) && alltrue([for k, n in output.secret_names : n == "${var.secret_name_prefix}/${k}"])
+    condition     = toset(keys(output.secret_names)) == toset(concat(keys(var.generated_secrets), keys(var.empty_secrets), ["db-connection"])) && alltrue([for k, n in output.secret_names : n == "${var.secret_name_prefix}/${k}"])
     error_message = "The module output must name every secret <prefix>/<key>."
   }
 }

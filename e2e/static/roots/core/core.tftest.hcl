@@ -43,7 +43,7 @@ run "outputs" {
     error_message = "One workload role per service account."
   }
   assert {
-    condition     = toset(keys(output.secret_names)) == toset(concat(keys(var.generated_secrets), keys(var.api_key_slots), ["db-connection"])) && alltrue([for n in values(output.secret_names) : startswith(n, "${var.secret_name_prefix}/")])
+    condition     = toset(keys(output.secret_names)) == toset(concat(keys(var.generated_secrets), keys(var.empty_secrets), ["db-connection"])) && alltrue([for n in values(output.secret_names) : startswith(n, "${var.secret_name_prefix}/")])
     error_message = "Every secret must be named under the environment's prefix."
   }
   assert {

@@ -82,7 +82,7 @@ module "secrets" {
   source             = "../../../../../modules/secrets"
   secret_name_prefix = var.secret_name_prefix
   generated_secrets  = var.generated_secrets
-  api_key_slots      = var.api_key_slots
+  empty_secrets      = var.empty_secrets
   database = {
     host              = module.rds.address
     port              = module.rds.port

@@ -273,7 +273,7 @@ variable "generated_secrets" {
   }
 }
 
-variable "api_key_slots" {
+variable "empty_secrets" {
   description = "Secrets created empty, by name (value: description): the API keys the bootstrap Job signs, and SMTP credentials the operator fills."
   type        = map(string)
 }

@@ -116,7 +116,7 @@ generated_secrets = {
     description = "Password of the database login role supabase_admin"
   }
 }
-api_key_slots = {
+empty_secrets = {
   anon-key         = "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   service-role-key = "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   smtp-credentials = "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)"
