@@ -24,7 +24,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use diagnostics::{Diagnostic, Report, Source, suggestion};
 use emit::Files;
 use output::Scope;
-use resolve::model::{EnvId, Environment};
+use resolve::model::Environment;
 use resolve::{Model, Resolved};
 use timings::Timings;
 use validate::Date;
@@ -63,19 +63,11 @@ pub struct Checked {
     pub warnings: Report,
 }
 
-/// Loads, resolves and validates the config file.
+/// Loads, resolves and validates the config file, recording stage timings.
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Invalid`] listing every problem.
-pub fn check_config(path: &Utf8Path, today: Date) -> Result<Checked, Error> {
-    check_config_timed(path, today, &mut Timings::default())
-}
-
-/// As [`check_config`], recording stage timings.
-///
-/// # Errors
-/// As [`check_config`].
-pub fn check_config_timed(path: &Utf8Path, today: Date, timings: &mut Timings) -> Result<Checked, Error> {
+pub fn check_config(path: &Utf8Path, today: Date, timings: &mut Timings) -> Result<Checked, Error> {
     let loaded = timings.stage("load", || load::load_file(path))?;
     check_loaded(loaded, today, timings)
 }
@@ -152,13 +144,9 @@ pub fn render_timed(model: &Model, envs: &[&Resolved], all: bool, timings: &mut 
         vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
     } else {
         let modules = plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name)));
-        let envs = environments.iter().map(|e| env_dir(&e.id));
+        let envs = environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id)));
         modules.chain(envs).collect()
     };
     Ok((files, Scope { dirs }))
 }
 
-/// The output directory of one environment.
-pub fn env_dir(id: &EnvId) -> Utf8PathBuf {
-    Utf8PathBuf::from(format!("out/environments/{}/{}", id.region, id.name))
-}

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use supabase_aws_gen::load::path::KeyPath;
 use supabase_aws_gen::validate::Date;
 use supabase_aws_gen::timings::Timings;
-use supabase_aws_gen::{Checked, Error, check_config_timed, cost, output, render_timed, report, select};
+use supabase_aws_gen::{Checked, Error, check_config, cost, output, render_timed, report, select};
 
 /// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
 ///
@@ -137,7 +137,7 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
     }
     let Global { config, out } = cli.global;
     let mut timings = Timings::new(std::env::var_os("SUPABASE_AWS_GEN_TIMINGS").is_some());
-    let Checked { model, warnings } = check_config_timed(&config, today(), &mut timings)?;
+    let Checked { model, warnings } = check_config(&config, today(), &mut timings)?;
     if !warnings.items.is_empty() {
         eprint!("{}", warnings.render(color));
     }
@@ -177,15 +177,17 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
             let envs = select(&model, &args.environments, args.all)?;
             let (files, scope) = render_timed(&model, &envs, args.all, &mut timings)?;
             let root = out.unwrap_or_else(|| default_out(&config));
-            if args.check {
+            let code = if args.check {
                 let report = timings.stage("check", || output::check(&root, &files, &scope))?;
                 print_out(&format!("{report}\n"));
-                print_timings(&timings);
-                return Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) });
-            }
-            let outcome = timings.stage("write", || output::write(&root, &files, &scope))?;
-            print_out(&format!("{outcome}\n"));
+                if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            } else {
+                let outcome = timings.stage("write", || output::write(&root, &files, &scope))?;
+                print_out(&format!("{outcome}\n"));
+                ExitCode::SUCCESS
+            };
             print_timings(&timings);
+            return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)

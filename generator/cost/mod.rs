@@ -217,7 +217,7 @@ pub fn estimate(env: &Environment, pricing: &Pricing) -> Estimate {
         monthly_at_max: logs,
     });
     let kms = price("kms_key_month", p.kms_key_month);
-    let keys = 6.0; // five in the core layer, one for flow logs
+    let keys = (crate::plan::core::kms::KEY_COUNT + 1) as f64; // the core layer's, and the flow logs key
     items.push(Item { item: "KMS customer-managed keys".into(), quantity: format!("{keys}"), unit_price: format!("{}/month", money(kms)), monthly: kms * keys, monthly_at_max: kms * keys });
     let secret = price("secret_month", p.secret_month);
     let secrets = (SecretKind::for_env(env).len() + 1) as f64; // + the RDS-managed master secret

@@ -9,7 +9,7 @@ use crate::plan::applications::{Applications, values};
 pub const CHART_DIR: &str = "helm-charts/supabase-custom";
 
 pub fn environment(apps: &Applications, files: &mut Files) -> Result<(), String> {
-    let dir = &apps.dir;
+    let dir = apps.dir();
     files.insert(format!("{dir}/supabase.values.yaml").into(), header::hcl(&yaml(&apps.values)?));
     for addon in &apps.addons {
         files.insert(format!("{dir}/{}.values.yaml", addon.release).into(), header::hcl(&yaml(&addon.values)?));

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::plan::applications::api_host;
 use crate::plan::naming::{Names, SecretKind};
 use crate::resolve::model::{Component, Environment, NatGateways};
 
@@ -58,7 +59,7 @@ fn db_label(env: &Environment) -> String {
         if r.multi_az { "multi-AZ" } else { "single-AZ" },
         r.allocated_storage_gib,
         r.max_allocated_storage_gib,
-        serde_json::to_value(r.storage_type).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        r.storage_type.as_str()
     )
 }
 
@@ -93,7 +94,7 @@ pub fn mermaid(env: &Environment, names: &Names) -> String {
     let mut out = String::from("flowchart TB\n");
     let _ = writeln!(out, "  clients([Browsers and apps]) -->|HTTPS| alb");
     let _ = writeln!(out, "  subgraph aws[\"AWS account {} · {}\"]", id.account_id, id.aws_region);
-    let _ = writeln!(out, "    alb[\"Application Load Balancer<br/>api.{}\"]", id.domain);
+    let _ = writeln!(out, "    alb[\"Application Load Balancer<br/>{}\"]", api_host(env));
     let _ = writeln!(out, "    subgraph vpc[\"VPC {}\"]", id.vpc.cidr);
     for (i, az) in id.azs.iter().enumerate() {
         let _ = writeln!(out, "      subgraph zone{i}[\"{az}\"]");
@@ -138,7 +139,7 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     let width = 40 + zones as i32 * col + 20;
     cells.vertex("clients", "Browsers and apps", 40, 20, 160, 40, "ellipse;whiteSpace=wrap;html=1;");
     cells.vertex("aws", &format!("AWS account {} · {}", id.account_id, id.aws_region), 20, 90, width + 40, 1060, GROUP);
-    cells.vertex("alb", &format!("Application Load Balancer<br>api.{}", id.domain), 40, 120, 260, 50, "rounded=1;whiteSpace=wrap;html=1;fillColor=#e1d5e7;");
+    cells.vertex("alb", &format!("Application Load Balancer<br>{}", api_host(env)), 40, 120, 260, 50, "rounded=1;whiteSpace=wrap;html=1;fillColor=#e1d5e7;");
     cells.vertex("vpc", &format!("VPC {}", id.vpc.cidr), 40, 190, width, 760, GROUP);
     for (i, az) in id.azs.iter().enumerate() {
         let x = 60 + i as i32 * col;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::header;
 use crate::plan::applications::{self, Applications};
-use crate::plan::naming::{SecretKind, WorkloadRole};
+use crate::plan::naming::WorkloadRole;
 use crate::terraform::{AWS_PROVIDER_VERSION, Module, TERRAFORM_VERSION};
 
 /// The template environment, parsed once per process.
@@ -78,59 +78,31 @@ fn inline(expr: &hcl::Expression) -> String {
     hcl::format::Format::format_string(expr, &mut f).unwrap_or_default()
 }
 
-#[derive(Serialize)]
-struct AddonRow<'a> {
-    release: &'a str,
-    namespace: &'a str,
-    repo_name: &'a str,
-    repo_url: &'a str,
-    chart: &'a str,
-    version: &'a str,
-    app_version: &'a str,
-    purpose: &'a str,
-}
-
 /// The operator's runbook of one environment: exact commands, in order.
 pub fn runbook(apps: &Applications) -> Result<String, String> {
     let names = &apps.names;
     let v = &apps.values;
-    let addons: Vec<AddonRow<'_>> = apps
-        .addons
-        .iter()
-        .map(|a| AddonRow {
-            release: a.release,
-            namespace: a.namespace,
-            repo_name: a.repo_name,
-            repo_url: a.repo_url,
-            chart: a.chart,
-            version: a.version,
-            app_version: a.app_version,
-            purpose: a.purpose,
-        })
-        .collect();
-    let reversed: Vec<&AddonRow<'_>> = addons.iter().rev().collect();
-    let depth = apps.dir.split('/').count();
-    let (region, env_name) = apps.env_id.split_once('/').unwrap_or((&apps.env_id, ""));
+    let dir = apps.dir();
+    let depth = dir.split('/').count();
     let body = templates()
         .get_template("runbook.md")
         .and_then(|t| {
             t.render(context! {
-                env_id => apps.env_id.as_str(),
-                dir => apps.dir.as_str(),
-                account_id => v.secrets.service_account.role_arn.split(':').nth(4).unwrap_or_default(),
+                env_id => apps.id.to_string(),
+                dir,
+                account_id => names.account_id(),
                 region => v.global.aws_region.as_str(),
                 cluster => names.cluster.as_str(),
                 api_host => v.ingress.host.as_str(),
                 state_bucket => apps.state_bucket.as_str(),
-                state_prefix => format!("{region}/{env_name}"),
+                state_prefix => format!("{}/{}", apps.id.region, apps.id.name),
                 namespace => applications::namespace(),
                 k8s_minor => apps.kubernetes_minor.as_str(),
-                addons => Serde(&addons),
-                addons_reversed => Serde(&reversed),
+                addons => Serde(&apps.addons),
                 release => applications::RELEASE,
                 chart_path => format!("{}{}", "../".repeat(depth), super::applications::CHART_DIR),
                 bootstrap_sa => WorkloadRole::Bootstrap.service_account().name,
-                anon_key => names.secret_name(SecretKind::AnonKey),
+                secret_names => Serde(&v.secrets.names),
                 secret_prefix => names.secret_prefix.as_str(),
                 ingress_deletion_protection => v.ingress.deletion_protection,
                 throwaway => apps.throwaway,
@@ -229,7 +201,7 @@ pub fn environment_readme(
                 tier => env.identity.tier.as_str(),
                 region => env.identity.aws_region.as_str(),
                 account_id => env.identity.account_id.as_str(),
-                api_url => format!("https://api.{}", env.identity.domain),
+                api_url => format!("https://{}", crate::plan::applications::api_host(env)),
                 cluster => names.cluster.as_str(),
                 k8s_version => s.eks.version.as_str(),
                 database,

@@ -40,12 +40,12 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
     for apps in &plan.applications {
         applications::environment(apps, &mut files).map_err(Error::Bug)?;
     }
-    for (env, estimate) in plan.environments.iter().zip(&plan.costs) {
-        let dir = format!("out/environments/{}/{}", env.id.region, env.id.name);
-        let names = crate::plan::naming::Names::for_env(env);
+    for ((env, estimate), apps) in plan.environments.iter().zip(&plan.costs).zip(&plan.applications) {
+        let dir = crate::plan::naming::env_dir(&env.id);
+        let names = &apps.names;
         files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
-        files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, &names)));
-        files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, &names, estimate, &diagram::mermaid(env, &names)).map_err(Error::Bug)?);
+        files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, names)));
+        files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, names, estimate, &diagram::mermaid(env, names)).map_err(Error::Bug)?);
     }
     if !plan.applications.is_empty() {
         applications::chart(&mut files);

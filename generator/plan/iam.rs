@@ -15,13 +15,28 @@ impl Statement {
         Self { block: Block::new("statement", &[]).attr("actions", strings(actions.iter().copied())) }
     }
 
+    /// Lets an AWS service (e.g. `ec2.amazonaws.com`) assume the role.
+    pub fn assumed_by_service(service: &str) -> Self {
+        Self::allow(&["sts:AssumeRole"]).principal("Service", &format!(r#"["{service}"]"#))
+    }
+
+    /// Lets exactly one Kubernetes service account assume the role through a cluster's OIDC
+    /// provider. `provider` is an HCL list expression, `issuer` the text of the issuer host and
+    /// path (it may interpolate), `subject` the account's `system:serviceaccount:…` name.
+    pub fn assumed_by_service_account(provider: &str, issuer: &str, subject: &str) -> Self {
+        Self::allow(&["sts:AssumeRoleWithWebIdentity"])
+            .principal("Federated", provider)
+            .when("StringEquals", &format!("{issuer}:sub"), &format!(r#"["{subject}"]"#))
+            .when("StringEquals", &format!("{issuer}:aud"), r#"["sts.amazonaws.com"]"#)
+    }
+
     pub fn deny(actions: &[&str]) -> Self {
         Self { block: Block::new("statement", &[]).attr("effect", s("Deny")).attr("actions", strings(actions.iter().copied())) }
     }
 
     #[must_use]
     pub fn sid(mut self, sid: &str) -> Self {
-        self.block.items.insert(0, crate::terraform::block::Item::Attr("sid".into(), s(sid)));
+        self.block = self.block.leading("sid", s(sid));
         self
     }
 
@@ -60,6 +75,24 @@ impl Statement {
 /// A policy document data source from statements.
 pub fn document(name: &str, statements: Vec<Statement>) -> Block {
     statements.into_iter().fold(Block::data("aws_iam_policy_document", name), |doc, st| doc.block(st.build()))
+}
+
+/// A role of the module, named `<var.name>-<suffix>`, trusted as the policy document `trust` says.
+pub fn role(resource: &str, suffix: &str, description: &str, trust: &str) -> Block {
+    Block::resource("aws_iam_role", resource)
+        .attr("name", e(&format!(r#""${{var.name}}-{suffix}""#)))
+        .attr("description", s(description))
+        .attr("assume_role_policy", e(&format!("data.aws_iam_policy_document.{trust}.json")))
+        .attr("tags", e("var.tags"))
+}
+
+/// Attaches AWS managed policies (names after `policy/`) to a role of the module.
+pub fn managed_policies(resource: &str, role: &str, policies: &[&str]) -> Block {
+    let list = policies.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
+    Block::resource("aws_iam_role_policy_attachment", resource)
+        .attr("for_each", e(&format!("toset([{list}])")))
+        .attr("role", e(&format!("aws_iam_role.{role}.name")))
+        .attr("policy_arn", e(r#""arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}""#))
 }
 
 /// Converts a vendored upstream policy (IAM JSON) into a policy document data source, so it is

@@ -4,6 +4,7 @@
 //! `iam` the policy-document helpers the layers share.
 
 pub mod applications;
+pub mod common;
 pub mod core;
 pub mod iam;
 pub mod naming;
@@ -43,7 +44,8 @@ impl Plan {
 pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>, pricing: &crate::cost::Pricing) -> Plan {
     let mut plan = Plan::default();
     for env in envs {
-        let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs: networking::inputs(env) };
+        let names = naming::Names::for_env(env);
+        let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs: networking::inputs(env, &names) };
         plan.add_module(&call, networking::module);
         let outputs = reexport(plan.modules.iter().find(|m| m.name == networking::MODULE).expect("just added"));
         plan.roots.push(Root {
@@ -56,19 +58,19 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>, pricing: &crate
         });
 
         let mut calls = Vec::new();
-        for (call, build) in core::calls(env) {
+        for (call, build) in core::calls(env, &names) {
             plan.add_module(&call, build);
             calls.push(call);
         }
         plan.roots.push(Root {
-            dir: core::root_dir(env),
+            dir: naming::root_dir(&env.id, Layer::Core),
             backend: roots::backend(env, Layer::Core),
             own_inputs: roots::provider_inputs(env),
             calls,
             files: core::files(env),
             outputs: core::outputs(),
         });
-        plan.applications.push(applications::plan(env));
+        plan.applications.push(applications::plan(env, names));
         plan.costs.push(crate::cost::estimate(env, pricing));
         plan.environments.push(env.clone());
     }

@@ -227,11 +227,10 @@ pub struct Names {
     /// Secrets Manager names are `<secret_prefix>/<key>`.
     pub secret_prefix: String,
     account_id: String,
-    region: String,
 }
 
 impl Names {
-    pub fn new(project: &str, id: &EnvId, account_id: &str, region: &str) -> Self {
+    pub fn new(project: &str, id: &EnvId, account_id: &str) -> Self {
         let prefix = format!("{project}-{}-{}", id.region, id.name);
         Self {
             cluster: prefix.clone(),
@@ -240,13 +239,12 @@ impl Names {
             access_log_bucket: format!("{prefix}-access-logs-{account_id}"),
             secret_prefix: format!("{project}/{}/{}", id.region, id.name),
             account_id: account_id.to_string(),
-            region: region.to_string(),
             prefix,
         }
     }
 
     pub fn for_env(env: &Environment) -> Self {
-        Self::new(&env.project, &env.id, &env.identity.account_id, &env.identity.aws_region)
+        Self::new(&env.project, &env.id, &env.identity.account_id)
     }
 
     pub fn role_name(&self, role: WorkloadRole) -> String {
@@ -272,14 +270,19 @@ impl Names {
         format!("/aws/rds/instance/{}", self.db_identifier)
     }
 
-    pub fn region(&self) -> &str {
-        &self.region
+    pub fn account_id(&self) -> &str {
+        &self.account_id
     }
+}
+
+/// Output directory of an environment, relative to the output tree.
+pub fn env_dir(id: &EnvId) -> String {
+    format!("out/environments/{}/{}", id.region, id.name)
 }
 
 /// Output directory of a layer root, relative to the output tree.
 pub fn root_dir(id: &EnvId, layer: Layer) -> String {
-    format!("out/environments/{}/{}/{}", id.region, id.name, layer.as_str())
+    format!("{}/{}", env_dir(id), layer.as_str())
 }
 
 /// The state object key of a layer: one per region, environment and layer.

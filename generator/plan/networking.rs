@@ -6,6 +6,7 @@
 use crate::resolve::model::Environment;
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
 
+use super::common;
 use super::iam::{ACCOUNT_ROOT, Statement, document, key_policy_skips};
 use super::naming::Names;
 
@@ -14,17 +15,11 @@ pub const MODULE: &str = "networking";
 /// CloudWatch Logs retention periods, for variable validation.
 const RETENTION: &str = "[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]";
 
-pub fn inputs(env: &Environment) -> Vec<Input> {
-    let names = Names::for_env(env);
+pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
     let id = &env.identity;
     let net = &env.settings.network;
-    let strings = |v: &[String]| hcl::Value::from(v.iter().map(|s| hcl::Value::from(s.as_str())).collect::<Vec<_>>());
     vec![
-        Input::tfvar(
-            Variable::new("name", TfType::String, "Name prefix of every resource, e.g. supabase-ireland-development.")
-                .validate(r#"can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name))"#, "name must be 2-32 lowercase letters, digits or hyphens."),
-            names.prefix.as_str(),
-        ),
+        common::name_input(&names.prefix),
         Input::tfvar(
             Variable::new("cluster_name", TfType::String, "EKS cluster that will use the subnets (for the kubernetes.io/cluster tag)."),
             names.cluster.as_str(),
@@ -37,22 +32,22 @@ pub fn inputs(env: &Environment) -> Vec<Input> {
         Input::tfvar(
             Variable::new("azs", TfType::list(TfType::String), "Availability zones; one subnet of each kind is created per zone.")
                 .validate("length(var.azs) >= 2", "EKS and RDS need subnets in at least two availability zones."),
-            strings(&id.azs),
+            hcl::Value::from(id.azs.as_slice()),
         ),
         Input::tfvar(
             Variable::new("public_subnet_cidrs", TfType::list(TfType::String), "Public subnets (load balancers, NAT gateways), one per zone, in zone order.")
                 .validate("length(var.public_subnet_cidrs) == length(var.azs)", "Give one public subnet per availability zone."),
-            strings(&id.vpc.public_subnets),
+            hcl::Value::from(id.vpc.public_subnets.as_slice()),
         ),
         Input::tfvar(
             Variable::new("eks_subnet_cidrs", TfType::list(TfType::String), "Private subnets for EKS nodes and pods, one per zone, in zone order.")
                 .validate("length(var.eks_subnet_cidrs) == length(var.azs)", "Give one EKS subnet per availability zone."),
-            strings(&id.vpc.eks_subnets),
+            hcl::Value::from(id.vpc.eks_subnets.as_slice()),
         ),
         Input::tfvar(
             Variable::new("rds_subnet_cidrs", TfType::list(TfType::String), "Isolated subnets for the database (no route to the internet), one per zone.")
                 .validate("length(var.rds_subnet_cidrs) == length(var.azs)", "Give one RDS subnet per availability zone."),
-            strings(&id.vpc.rds_subnets),
+            hcl::Value::from(id.vpc.rds_subnets.as_slice()),
         ),
         Input::tfvar(
             Variable::new("nat_gateway_mode", TfType::String, "\"per_az\" (one NAT gateway per zone, survives a zone outage) or \"single\" (cheaper).")
@@ -67,7 +62,7 @@ pub fn inputs(env: &Environment) -> Vec<Input> {
                     r#"alltrue([for svc in var.interface_endpoints : contains(["secretsmanager", "sts", "ecr.api", "ecr.dkr", "logs"], svc)])"#,
                     "Supported interface endpoints: secretsmanager, sts, ecr.api, ecr.dkr, logs.",
                 ),
-            hcl::Value::from(net.interface_endpoints.iter().map(|i| hcl::Value::from(i.service())).collect::<Vec<_>>()),
+            net.interface_endpoints.iter().map(|i| i.service()).collect::<hcl::Value>(),
         ),
         Input::tfvar(
             Variable::new("flow_log_retention_days", TfType::Number, "Days to keep VPC flow logs.")
@@ -75,13 +70,8 @@ pub fn inputs(env: &Environment) -> Vec<Input> {
                 .validate(&format!("contains({RETENTION}, var.flow_log_retention_days)"), "Use a retention period CloudWatch Logs supports."),
             net.flow_log_retention_days,
         ),
-        Input::tfvar(
-            Variable::new("kms_deletion_window_days", TfType::Number, "Waiting period before a deleted KMS key is destroyed.")
-                .default(30)
-                .validate("var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30", "AWS allows 7 to 30 days."),
-            if env.settings.throwaway { 7 } else { 30 },
-        ),
-        super::core::common::tags_input(MODULE),
+        common::kms_deletion_window_input(env.settings.throwaway),
+        common::tags_input(MODULE),
     ]
 }
 
@@ -269,8 +259,7 @@ fn flow_logs() -> Vec<Block> {
             .attr("tags", tags("local.flow_log_group_name")),
         document(
             "flow_logs_assume",
-            vec![Statement::allow(&["sts:AssumeRole"])
-                .principal("Service", r#"["vpc-flow-logs.amazonaws.com"]"#)
+            vec![Statement::assumed_by_service("vpc-flow-logs.amazonaws.com")
                 .comment("Only flow logs of this account may assume the role (confused-deputy guard).")
                 .when("StringEquals", "aws:SourceAccount", "[data.aws_caller_identity.current.account_id]")
                 .when(

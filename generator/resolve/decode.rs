@@ -84,11 +84,10 @@ fn explain(message: &str, path: &mut KeyPath, root: &Value, locate: &dyn Locate)
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
         let expected = human(expected);
-        let written = locate.written(path);
-        let got = lookup(root, path);
-        let help = match (got, expected == "a string") {
-            (Some(Value::Number(_) | Value::Bool(_)), true) => {
-                let text = written.unwrap_or_else(|| got.map(Value::to_string).unwrap_or_default());
+        let help = match (lookup(root, path), expected == "a string") {
+            (Some(got @ (Value::Number(_) | Value::Bool(_))), true) => {
+                // As written in the file: the parsed value has already lost what quoting would keep.
+                let text = locate.written(path).unwrap_or_else(|| got.to_string());
                 format!("quote it: \"{text}\" (unquoted, YAML reads it as a number or boolean: 1.30 becomes 1.3, 0123 loses its zero)")
             }
             _ => format!("write {expected} here"),

@@ -68,7 +68,7 @@ impl Model {
 
     /// Resolves a path inside a layered value to its YAML key and position.
     pub fn locator<'a>(&'a self, layered: &'a Layered, fallback: KeyPath) -> Locator<'a> {
-        Locator { layered, map: &self.loaded.map, text: &self.loaded.source.text, fallback }
+        Locator::new(layered, &self.loaded, fallback)
     }
 }
 
@@ -79,6 +79,12 @@ pub struct Locator<'a> {
     text: &'a str,
     /// Where to point when a value is a built-in default: the entry being resolved.
     fallback: KeyPath,
+}
+
+impl<'a> Locator<'a> {
+    fn new(layered: &'a Layered, loaded: &'a Loaded, fallback: KeyPath) -> Self {
+        Locator { layered, map: &loaded.map, text: &loaded.source.text, fallback }
+    }
 }
 
 impl Locate for Locator<'_> {
@@ -94,27 +100,21 @@ impl Locate for Locator<'_> {
     }
 }
 
-/// Locates paths of the raw document itself.
-struct DocLocator<'a>(&'a SourceMap, &'a str);
+/// Locates paths of the raw document below `prefix` (the root for the whole document).
+struct DocLocator<'a> {
+    loaded: &'a Loaded,
+    prefix: KeyPath,
+}
 
 impl Locate for DocLocator<'_> {
     fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
-        (path.clone(), self.0.locate(path).map(|(_, e)| e.anchor()))
+        let full = self.prefix.join(path);
+        let pos = self.loaded.map.locate(&full).map(|(_, e)| e.anchor());
+        (full, pos)
     }
 
     fn written(&self, path: &KeyPath) -> Option<String> {
-        written(self.0, self.1, path)
-    }
-}
-
-/// Locates paths of a subtree of the document.
-struct PrefixLocator<'a>(&'a SourceMap, KeyPath);
-
-impl Locate for PrefixLocator<'_> {
-    fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
-        let full = self.1.join(path);
-        let pos = self.0.locate(&full).map(|(_, e)| e.anchor());
-        (full, pos)
+        written(&self.loaded.map, &self.loaded.source.text, &self.prefix.join(path))
     }
 }
 
@@ -141,7 +141,7 @@ struct Document {
 /// Every problem found (not just the first), with the loaded file handed back for rendering.
 pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
     let map = &loaded.map;
-    let doc: Document = match decode(&loaded.doc, &DocLocator(map, &loaded.source.text)) {
+    let doc: Document = match decode(&loaded.doc, &DocLocator { loaded: &loaded, prefix: KeyPath::root() }) {
         Ok(doc) => doc,
         Err(d) => return Err((loaded, vec![d])),
     };
@@ -157,7 +157,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
             continue;
         }
         let layered = Layered::new(vec![builtin_layer(), layer(Origin::Tier(name.clone()), &yaml, value)]);
-        let locator = Locator { layered: &layered, map, text: &loaded.source.text, fallback: yaml.clone() };
+        let locator = Locator::new(&layered, &loaded, yaml.clone());
         match decode_settings(&layered, &locator) {
             Ok(settings) => {
                 tiers.insert(name.clone(), Tier { name: name.clone(), settings, layered });
@@ -232,7 +232,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
                 layer(Origin::Region(region_alias.clone()), &KeyPath::root().key("regions").key(region_alias.clone()), region_value),
                 layer(Origin::Environment(id.to_string()), &yaml, value),
             ]);
-            let locator = Locator { layered: &layered, map, text: &loaded.source.text, fallback: yaml.clone() };
+            let locator = Locator::new(&layered, &loaded, yaml.clone());
             let settings = decode_settings(&layered, &locator);
             let identity = decode::<Identity>(&split(layered.merged(), false), &locator);
             match (identity, settings) {
@@ -248,7 +248,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
     let pricing = match &doc.pricing {
         None => crate::cost::Pricing::default(),
         Some(value) => {
-            let locator = PrefixLocator(map, KeyPath::root().key("pricing"));
+            let locator = DocLocator { loaded: &loaded, prefix: KeyPath::root().key("pricing") };
             decode(value, &locator).unwrap_or_else(|d| {
                 problems.push(d);
                 crate::cost::Pricing::default()

@@ -3,6 +3,7 @@
 //! Settings checks run on each tier by itself (so an unused tier is still checked) and again on
 //! each environment (whose overrides may break them); duplicates collapse in the report.
 
+mod access;
 mod cost;
 mod names;
 mod network;
@@ -31,6 +32,7 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         sizing::check(&env.settings, &mut check);
         versions::check(&env.settings, today, &mut check);
         network::check_environment(env, &mut check);
+        access::check_environment(env, &mut check);
         names::check_environment(env, &mut check);
         cost::check(env, &model.pricing, &mut check);
     }

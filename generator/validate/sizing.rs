@@ -27,6 +27,9 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
         seen.push(*e);
     }
     rds(s, check);
+    if s.s3.noncurrent_version_expiration_days == 0 {
+        check.error(p("s3.noncurrent_version_expiration_days"), "invalid-range", "noncurrent versions would expire immediately".into(), "keep them at least 1 day (30 is common)".into());
+    }
     for (name, component) in s.supabase.components.iter() {
         self::component(name, component, check);
     }
@@ -151,9 +154,6 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
     }
     if !is_window(&r.maintenance_window, true) {
         check.error(p("rds.maintenance_window"), "invalid-window", format!("`{}` is not a weekly window", r.maintenance_window), "write ddd:hh:mm-ddd:hh:mm in UTC, e.g. sun:03:30-sun:04:30".into());
-    }
-    if s.s3.noncurrent_version_expiration_days == 0 {
-        check.error(p("s3.noncurrent_version_expiration_days"), "invalid-range", "noncurrent versions would expire immediately".into(), "keep them at least 1 day (30 is common)".into());
     }
     if s.throwaway && r.deletion_protection {
         check.warning(p("rds.deletion_protection"), "blocks-destroy", "deletion protection on a throwaway tier makes `terraform destroy` fail".into(), "set rds.deletion_protection: false for throwaway tiers".into());

@@ -1,13 +1,14 @@
 //! Cluster add-ons installed with the stock helm CLI from pinned upstream charts, and their
 //! values. Chart versions were checked against the upstream chart indexes (see the README).
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::plan::naming::{Names, WorkloadRole};
 use crate::resolve::model::Environment;
 
 /// One upstream chart and the values this environment installs it with.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Addon {
     /// Helm release name and values file stem.
     pub release: &'static str,
@@ -18,6 +19,7 @@ pub struct Addon {
     pub version: &'static str,
     pub app_version: &'static str,
     pub purpose: &'static str,
+    #[serde(skip)]
     pub values: Value,
 }
 

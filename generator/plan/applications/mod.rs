@@ -5,7 +5,7 @@
 pub mod addons;
 pub mod values;
 
-use crate::resolve::model::{CapacityType, Component as Sizing, Environment};
+use crate::resolve::model::{CapacityType, Component as Sizing, EnvId, Environment};
 
 use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
 use values::{
@@ -26,8 +26,7 @@ pub const RELEASE: &str = "supabase";
 /// Everything the applications layer of one environment writes.
 #[derive(Clone, Debug)]
 pub struct Applications {
-    pub dir: String,
-    pub env_id: String,
+    pub id: EnvId,
     pub values: Values,
     pub addons: Vec<addons::Addon>,
     pub names: Names,
@@ -37,11 +36,16 @@ pub struct Applications {
     pub throwaway: bool,
 }
 
-pub fn plan(env: &Environment) -> Applications {
-    let names = Names::for_env(env);
+impl Applications {
+    /// The layer's output directory.
+    pub fn dir(&self) -> String {
+        format!("{}/applications", naming::env_dir(&self.id))
+    }
+}
+
+pub fn plan(env: &Environment, names: Names) -> Applications {
     Applications {
-        dir: format!("out/environments/{}/{}/applications", env.id.region, env.id.name),
-        env_id: env.id.to_string(),
+        id: env.id.clone(),
         values: values(env, &names),
         addons: addons::addons(env, &names),
         names,
@@ -51,7 +55,8 @@ pub fn plan(env: &Environment) -> Applications {
     }
 }
 
-fn api_host(env: &Environment) -> String {
+/// The public host name of the API (Kong behind the ALB).
+pub fn api_host(env: &Environment) -> String {
     format!("api.{}", env.identity.domain)
 }
 

@@ -2,12 +2,11 @@
 //! group), access entries for the configured admins, the OIDC provider for IRSA, managed node
 //! groups on hardened launch templates, and the managed add-ons with their own IAM roles.
 
-use crate::plan::naming::Names;
+use crate::plan::common;
+use crate::plan::iam::{Statement, document, managed_policies, role};
+use crate::plan::naming::{Names, ServiceAccount};
 use crate::resolve::model::{Arch, CapacityType, Environment, arch};
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
-
-use super::super::iam::{Statement, document};
-use super::common;
 
 pub const MODULE: &str = "eks";
 
@@ -19,7 +18,6 @@ const LOG_TYPES: &str = r#"["api", "audit", "authenticator", "controllerManager"
 
 pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
     let eks = &env.settings.eks;
-    let strings = |v: &[String]| hcl::Value::from(v.iter().map(|s| hcl::Value::from(s.as_str())).collect::<Vec<_>>());
     let groups: hcl::Map<String, hcl::Value> = eks
         .node_groups
         .iter()
@@ -38,7 +36,7 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
             };
             let labels: hcl::Map<String, hcl::Value> = g.labels.iter().map(|(k, v)| (k.clone(), hcl::Value::from(v.as_str()))).collect();
             let group = object(&[
-                ("instance_types", strings(&g.instance_types)),
+                ("instance_types", hcl::Value::from(g.instance_types.as_slice())),
                 ("capacity_type", g.capacity_type.as_str().into()),
                 ("ami_type", ami.into()),
                 ("min_size", g.min_size.into()),
@@ -81,12 +79,12 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
                     "!var.endpoint_public_access || length(var.public_access_cidrs) > 0",
                     "With endpoint_public_access, list the CIDRs allowed in (EKS would otherwise allow 0.0.0.0/0).",
                 ),
-            strings(&endpoint.public_access_cidrs),
+            hcl::Value::from(endpoint.public_access_cidrs.as_slice()),
         ),
         Input::tfvar(
             Variable::new("cluster_admin_arns", TfType::list(TfType::String), "IAM principals given cluster-admin access entries.")
                 .validate("length(var.cluster_admin_arns) > 0", "Name at least one admin, or nobody can reach the cluster."),
-            strings(&env.identity.cluster_admins),
+            hcl::Value::from(env.identity.cluster_admins.as_slice()),
         ),
         Input::tfvar(
             Variable::new(
@@ -154,36 +152,8 @@ pub fn module(inputs: &[Input]) -> Module {
     }
 }
 
-/// Trust policy for a role assumed by one Kubernetes service account through this cluster's
-/// OIDC provider.
-fn irsa_trust(name: &str, namespace: &str, service_account: &str) -> Block {
-    document(
-        name,
-        vec![Statement::allow(&["sts:AssumeRoleWithWebIdentity"])
-            .principal("Federated", "[aws_iam_openid_connect_provider.cluster.arn]")
-            .when("StringEquals", "${local.oidc_issuer}:sub", &format!(r#"["system:serviceaccount:{namespace}:{service_account}"]"#))
-            .when("StringEquals", "${local.oidc_issuer}:aud", r#"["sts.amazonaws.com"]"#)],
-    )
-}
-
 fn service_trust(name: &str, service: &str) -> Block {
-    document(name, vec![Statement::allow(&["sts:AssumeRole"]).principal("Service", &format!(r#"["{service}"]"#))])
-}
-
-fn managed_policies(resource: &str, role: &str, policies: &[&str]) -> Block {
-    let list = policies.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ");
-    Block::resource("aws_iam_role_policy_attachment", resource)
-        .attr("for_each", e(&format!("toset([{list}])")))
-        .attr("role", e(&format!("aws_iam_role.{role}.name")))
-        .attr("policy_arn", e(r#""arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}""#))
-}
-
-fn role(resource: &str, suffix: &str, description: &str, trust: &str) -> Block {
-    Block::resource("aws_iam_role", resource)
-        .attr("name", e(&format!(r#""${{var.name}}-{suffix}""#)))
-        .attr("description", s(description))
-        .attr("assume_role_policy", e(&format!("data.aws_iam_policy_document.{trust}.json")))
-        .attr("tags", e("var.tags"))
+    document(name, vec![Statement::assumed_by_service(service)])
 }
 
 fn cluster() -> Vec<Block> {
@@ -326,8 +296,24 @@ fn nodes() -> Vec<Block> {
     ]
 }
 
+/// Managed add-ons: Terraform resource name and EKS add-on name.
+const ADDONS: [(&str, &str); 4] = [("vpc_cni", "vpc-cni"), ("kube_proxy", "kube-proxy"), ("coredns", "coredns"), ("ebs_csi", "aws-ebs-csi-driver")];
+
+/// The role of an add-on's service account in kube-system, trusted through this cluster's OIDC
+/// provider: trust policy, role and managed policy.
+fn addon_role(resource: &str, description: &str, service_account: &'static str, policy: &str) -> [Block; 3] {
+    let trust = format!("{resource}_assume");
+    let subject = ServiceAccount { namespace: "kube-system", name: service_account }.subject();
+    [
+        document(&trust, vec![Statement::assumed_by_service_account("[aws_iam_openid_connect_provider.cluster.arn]", "${local.oidc_issuer}", &subject)]),
+        role(resource, &resource.replace('_', "-"), description, &trust),
+        managed_policies(resource, resource, &[policy]),
+    ]
+}
+
 fn addons() -> Vec<Block> {
-    let addon = |resource: &str, name: &str| {
+    let addon = |resource: &str| {
+        let name = ADDONS.iter().find(|(r, _)| *r == resource).expect("a listed add-on").1;
         Block::resource("aws_eks_addon", resource)
             .attr("cluster_name", e("aws_eks_cluster.this.name"))
             .attr("addon_name", s(name))
@@ -335,30 +321,32 @@ fn addons() -> Vec<Block> {
             .attr("resolve_conflicts_on_create", s("OVERWRITE"))
             .attr("resolve_conflicts_on_update", s("OVERWRITE"))
     };
-    vec![
+    let names = ADDONS.iter().map(|(_, name)| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
+    let mut blocks = vec![
         Block::data("aws_eks_addon_version", "this")
             .comment("The default version AWS publishes for the cluster's Kubernetes version (not the newest).")
-            .attr("for_each", e(r#"toset(["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"])"#))
+            .attr("for_each", e(&format!("toset([{names}])")))
             .attr("addon_name", e("each.value"))
             .attr("kubernetes_version", e("aws_eks_cluster.this.version"))
             .attr("most_recent", false),
-        irsa_trust("vpc_cni_assume", "kube-system", "aws-node"),
-        role("vpc_cni", "vpc-cni", "Amazon VPC CNI (aws-node)", "vpc_cni_assume"),
-        managed_policies("vpc_cni", "vpc_cni", &["AmazonEKS_CNI_Policy"]),
-        addon("vpc_cni", "vpc-cni")
+    ];
+    blocks.extend(addon_role("vpc_cni", "Amazon VPC CNI (aws-node)", "aws-node", "AmazonEKS_CNI_Policy"));
+    blocks.extend([
+        addon("vpc_cni")
             .attr("service_account_role_arn", e("aws_iam_role.vpc_cni.arn"))
             .comment("Without this, Kubernetes NetworkPolicies are accepted but not enforced.")
             .attr("configuration_values", e(r#"jsonencode({ enableNetworkPolicy = "true" })"#))
             .attr("tags", e("var.tags"))
             .attr("depends_on", e("[aws_iam_role_policy_attachment.vpc_cni]")),
-        addon("kube_proxy", "kube-proxy").attr("tags", e("var.tags")),
-        addon("coredns", "coredns").attr("tags", e("var.tags")).attr("depends_on", e("[aws_eks_node_group.this]")),
-        irsa_trust("ebs_csi_assume", "kube-system", "ebs-csi-controller-sa"),
-        role("ebs_csi", "ebs-csi", "Amazon EBS CSI driver controller", "ebs_csi_assume"),
-        managed_policies("ebs_csi", "ebs_csi", &["service-role/AmazonEBSCSIDriverPolicy"]),
-        addon("ebs_csi", "aws-ebs-csi-driver")
+        addon("kube_proxy").attr("tags", e("var.tags")),
+        addon("coredns").attr("tags", e("var.tags")).attr("depends_on", e("[aws_eks_node_group.this]")),
+    ]);
+    blocks.extend(addon_role("ebs_csi", "Amazon EBS CSI driver controller", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"));
+    blocks.push(
+        addon("ebs_csi")
             .attr("service_account_role_arn", e("aws_iam_role.ebs_csi.arn"))
             .attr("tags", e("var.tags"))
             .attr("depends_on", e("[aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]")),
-    ]
+    );
+    blocks
 }

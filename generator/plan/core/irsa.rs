@@ -2,11 +2,10 @@
 //! service account (from `naming.rs`, the same list the chart reads) and allowed only what that
 //! workload needs, scoped to this environment's resources.
 
+use crate::plan::common;
+use crate::plan::iam::{Statement, document, document_from_json};
 use crate::plan::naming::{Names, SecretKind, WorkloadRole};
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e};
-
-use super::super::iam::{Statement, document, document_from_json};
-use super::common;
 
 pub const MODULE: &str = "irsa";
 
@@ -62,97 +61,24 @@ pub fn inputs(names: &Names) -> Vec<Input> {
 }
 
 pub fn module(inputs: &[Input]) -> Module {
-    let secret = |name: &str| format!(r#""arn:${{data.aws_partition.current.partition}}:secretsmanager:${{data.aws_region.current.name}}:${{data.aws_caller_identity.current.account_id}}:secret:{name}""#);
     let mut blocks = vec![
         Block::data("aws_partition", "current"),
         Block::data("aws_caller_identity", "current"),
         Block::data("aws_region", "current"),
         document(
             "trust",
-            vec![Statement::allow(&["sts:AssumeRoleWithWebIdentity"])
-                .principal("Federated", "[var.oidc_provider_arn]")
-                .when("StringEquals", "${var.oidc_issuer}:sub", r#"["system:serviceaccount:${each.value.namespace}:${each.value.name}"]"#)
-                .when("StringEquals", "${var.oidc_issuer}:aud", r#"["sts.amazonaws.com"]"#)],
+            vec![Statement::assumed_by_service_account(
+                "[var.oidc_provider_arn]",
+                "${var.oidc_issuer}",
+                "system:serviceaccount:${each.value.namespace}:${each.value.name}",
+            )],
         )
         .leading("for_each", e("var.service_accounts")),
     ];
-    blocks.push(
-        document_from_json("aws_load_balancer_controller", LOAD_BALANCER_CONTROLLER_POLICY)
-            .skip_check("CKV_AWS_111", "upstream AWS Load Balancer Controller policy: write actions are conditioned on the elbv2.k8s.aws/cluster tag")
-            .skip_check("CKV_AWS_356", "upstream AWS Load Balancer Controller policy: Describe* and tag-conditioned actions need Resource \"*\"")
-            .skip_check("CKV_AWS_109", "upstream AWS Load Balancer Controller policy: security group rule changes are conditioned on the cluster tag"),
-    );
-    blocks.push(
-        document(
-            "cluster_autoscaler",
-            vec![
-                Statement::allow(&[
-                    "autoscaling:DescribeAutoScalingGroups",
-                    "autoscaling:DescribeAutoScalingInstances",
-                    "autoscaling:DescribeLaunchConfigurations",
-                    "autoscaling:DescribeScalingActivities",
-                    "autoscaling:DescribeTags",
-                    "ec2:DescribeImages",
-                    "ec2:DescribeInstanceTypes",
-                    "ec2:DescribeLaunchTemplateVersions",
-                    "ec2:GetInstanceTypesFromInstanceRequirements",
-                ])
-                .sid("Discover")
-                .comment("Describe calls do not support resource-level permissions.")
-                .on(r#"["*"]"#),
-                Statement::allow(&["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"])
-                    .sid("ResizeOnlyThisCluster")
-                    .on(r#"["*"]"#)
-                    .when("StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.cluster_name}", r#"["owned"]"#),
-                Statement::allow(&["eks:DescribeNodegroup"])
-                    .sid("ReadThisClustersNodeGroups")
-                    .on(r#"["arn:${data.aws_partition.current.partition}:eks:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:nodegroup/${var.cluster_name}/*/*"]"#),
-            ],
-        )
-        .skip_check("CKV_AWS_356", "autoscaling and EC2 Describe actions support no resource-level permissions; resizing is conditioned on the cluster tag")
-        .skip_check("CKV_AWS_111", "resizing is conditioned on the k8s.io/cluster-autoscaler/<cluster> tag of the Auto Scaling group"),
-    );
-    blocks.push(document(
-        "external_secrets",
-        vec![
-            Statement::allow(&["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"])
-                .sid("ReadThisEnvironmentsSecrets")
-                .on(&format!("[{}]", secret("${var.secret_name_prefix}/*"))),
-            Statement::allow(&["kms:Decrypt"]).sid("DecryptThem").on("[var.secrets_kms_key_arn]"),
-        ],
-    ));
-    blocks.push(document(
-        "storage",
-        vec![
-            Statement::allow(&["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]).sid("Bucket").on("[var.storage_bucket_arn]"),
-            Statement::allow(&["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"])
-                .sid("Objects")
-                .on(r#"["${var.storage_bucket_arn}/*"]"#),
-            Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"]).sid("BucketKey").on("[var.storage_kms_key_arn]"),
-        ],
-    ));
-    blocks.push(document(
-        "bootstrap",
-        vec![
-            Statement::allow(&["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
-                .sid("ReadThisEnvironmentsSecrets")
-                .on(&format!("[{}, var.db_master_secret_arn]", secret("${var.secret_name_prefix}/*"))),
-            Statement::allow(&["secretsmanager:PutSecretValue"])
-                .sid("WriteOnlyTheApiKeys")
-                .comment("Secret ARNs end in a random 6-character suffix.")
-                .on(&format!("[for name in var.api_key_secret_names : {}]", secret("${name}-??????"))),
-            Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"]).sid("SecretsKey").on("[var.secrets_kms_key_arn]"),
-        ],
-    ));
-    let policies = [
-        (WorkloadRole::LoadBalancerController, "aws_load_balancer_controller"),
-        (WorkloadRole::ClusterAutoscaler, "cluster_autoscaler"),
-        (WorkloadRole::ExternalSecrets, "external_secrets"),
-        (WorkloadRole::Storage, "storage"),
-        (WorkloadRole::Bootstrap, "bootstrap"),
-    ];
+    blocks.extend(WorkloadRole::ALL.map(policy));
     let descriptions = WorkloadRole::ALL.iter().map(|r| format!("\"{}\" = \"{}\"", r.key(), r.description())).collect::<Vec<_>>().join(", ");
-    let documents = policies.iter().map(|(r, doc)| format!("\"{}\" = data.aws_iam_policy_document.{doc}.json", r.key())).collect::<Vec<_>>().join(", ");
+    let documents =
+        WorkloadRole::ALL.iter().map(|r| format!("\"{}\" = data.aws_iam_policy_document.{}.json", r.key(), document_name(*r))).collect::<Vec<_>>().join(", ");
     blocks.push(
         Block::new("locals", &[]).attr("descriptions", e(&format!("{{ {descriptions} }}"))).attr("policies", e(&format!("{{ {documents} }}"))),
     );
@@ -183,6 +109,87 @@ pub fn module(inputs: &[Input]) -> Module {
         files: vec![TfFile { name: "main.tf", blocks }],
         outputs: vec![Output::new("role_arns", "ARN of each role, by role key.", "{ for k, role in aws_iam_role.this : k => role.arn }")],
     }
+}
+
+/// The policy document of a workload's role, named by [`document_name`].
+fn policy(role: WorkloadRole) -> Block {
+    let name = document_name(role);
+    match role {
+        WorkloadRole::LoadBalancerController => document_from_json(&name, LOAD_BALANCER_CONTROLLER_POLICY)
+            .skip_check("CKV_AWS_111", "upstream AWS Load Balancer Controller policy: write actions are conditioned on the elbv2.k8s.aws/cluster tag")
+            .skip_check("CKV_AWS_356", "upstream AWS Load Balancer Controller policy: Describe* and tag-conditioned actions need Resource \"*\"")
+            .skip_check("CKV_AWS_109", "upstream AWS Load Balancer Controller policy: security group rule changes are conditioned on the cluster tag"),
+        WorkloadRole::ClusterAutoscaler => document(
+            &name,
+            vec![
+                Statement::allow(&[
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                ])
+                .sid("Discover")
+                .comment("Describe calls do not support resource-level permissions.")
+                .on(r#"["*"]"#),
+                Statement::allow(&["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"])
+                    .sid("ResizeOnlyThisCluster")
+                    .on(r#"["*"]"#)
+                    .when("StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.cluster_name}", r#"["owned"]"#),
+                Statement::allow(&["eks:DescribeNodegroup"])
+                    .sid("ReadThisClustersNodeGroups")
+                    .on(r#"["arn:${data.aws_partition.current.partition}:eks:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:nodegroup/${var.cluster_name}/*/*"]"#),
+            ],
+        )
+        .skip_check("CKV_AWS_356", "autoscaling and EC2 Describe actions support no resource-level permissions; resizing is conditioned on the cluster tag")
+        .skip_check("CKV_AWS_111", "resizing is conditioned on the k8s.io/cluster-autoscaler/<cluster> tag of the Auto Scaling group"),
+        WorkloadRole::ExternalSecrets => document(
+            &name,
+            vec![
+                Statement::allow(&["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"])
+                    .sid("ReadThisEnvironmentsSecrets")
+                    .on(&format!("[{}]", secret_arn("${var.secret_name_prefix}/*"))),
+                Statement::allow(&["kms:Decrypt"]).sid("DecryptThem").on("[var.secrets_kms_key_arn]"),
+            ],
+        ),
+        WorkloadRole::Storage => document(
+            &name,
+            vec![
+                Statement::allow(&["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]).sid("Bucket").on("[var.storage_bucket_arn]"),
+                Statement::allow(&["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"])
+                    .sid("Objects")
+                    .on(r#"["${var.storage_bucket_arn}/*"]"#),
+                Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"]).sid("BucketKey").on("[var.storage_kms_key_arn]"),
+            ],
+        ),
+        WorkloadRole::Bootstrap => document(
+            &name,
+            vec![
+                Statement::allow(&["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+                    .sid("ReadThisEnvironmentsSecrets")
+                    .on(&format!("[{}, var.db_master_secret_arn]", secret_arn("${var.secret_name_prefix}/*"))),
+                Statement::allow(&["secretsmanager:PutSecretValue"])
+                    .sid("WriteOnlyTheApiKeys")
+                    .comment("Secret ARNs end in a random 6-character suffix.")
+                    .on(&format!("[for name in var.api_key_secret_names : {}]", secret_arn("${name}-??????"))),
+                Statement::allow(&["kms:Decrypt", "kms:GenerateDataKey"]).sid("SecretsKey").on("[var.secrets_kms_key_arn]"),
+            ],
+        ),
+    }
+}
+
+/// `data.aws_iam_policy_document.<name>` of a workload's policy: its role key in snake case.
+fn document_name(role: WorkloadRole) -> String {
+    role.key().replace('-', "_")
+}
+
+/// The ARN pattern of secrets named `name` (an HCL template) in this account and region.
+fn secret_arn(name: &str) -> String {
+    format!(r#""arn:${{data.aws_partition.current.partition}}:secretsmanager:${{data.aws_region.current.name}}:${{data.aws_caller_identity.current.account_id}}:secret:{name}""#)
 }
 
 #[cfg(test)]

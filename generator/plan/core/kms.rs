@@ -1,35 +1,42 @@
 //! Customer-managed KMS keys, one per purpose, each with rotation and an explicit key policy:
 //! administration by the account, use only through the service the key is for.
 
+use crate::plan::common;
+use crate::plan::iam::{ACCOUNT_ROOT, Statement, document, key_policy_skips};
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e};
-
-use super::super::iam::{ACCOUNT_ROOT, Statement, document, key_policy_skips};
-use super::common;
 
 pub const MODULE: &str = "kms";
 
-/// Purposes, the AWS service that uses the key on the caller's behalf, and a description.
-pub const KEYS: [(&str, Option<&str>, &str); 5] = [
-    ("eks", None, "Envelope encryption of Kubernetes secrets"),
-    ("rds", Some("rds"), "RDS storage, snapshots and Performance Insights"),
-    ("s3", Some("s3"), "Supabase Storage bucket (SSE-KMS)"),
-    ("secrets", Some("secretsmanager"), "Secrets Manager secrets, including the RDS master password"),
-    ("logs", None, "CloudWatch Logs of the cluster and the database"),
+/// Who may use a key for cryptography (the account administers every key).
+#[derive(Clone, Copy)]
+enum KeyUse {
+    /// Roles of this account whose IAM policies grant it: EKS calls KMS with the cluster role.
+    Roles,
+    /// Principals of this account, only through this AWS service (`kms:ViaService`).
+    Service(&'static str),
+    /// CloudWatch Logs, only for this environment's log groups.
+    Logs,
+}
+
+/// Purposes, who uses the key, and a description.
+const KEYS: [(&str, KeyUse, &str); 5] = [
+    ("eks", KeyUse::Roles, "Envelope encryption of Kubernetes secrets"),
+    ("rds", KeyUse::Service("rds"), "RDS storage, snapshots and Performance Insights"),
+    ("s3", KeyUse::Service("s3"), "Supabase Storage bucket (SSE-KMS)"),
+    ("secrets", KeyUse::Service("secretsmanager"), "Secrets Manager secrets, including the RDS master password"),
+    ("logs", KeyUse::Logs, "CloudWatch Logs of the cluster and the database"),
 ];
 
-pub fn inputs(name: &str, deletion_window: u32, log_groups: Vec<String>) -> Vec<Input> {
-    let groups = hcl::Value::from(log_groups.into_iter().map(hcl::Value::from).collect::<Vec<_>>());
+/// How many keys the module creates.
+pub const KEY_COUNT: usize = KEYS.len();
+
+pub fn inputs(name: &str, throwaway: bool, log_groups: Vec<String>) -> Vec<Input> {
     vec![
         common::name_input(name),
-        Input::tfvar(
-            Variable::new("kms_deletion_window_days", TfType::Number, "Waiting period before a deleted KMS key is destroyed.")
-                .default(30)
-                .validate("var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30", "AWS allows 7 to 30 days."),
-            deletion_window,
-        ),
+        common::kms_deletion_window_input(throwaway),
         Input::tfvar(
             Variable::new("log_group_names", TfType::list(TfType::String), "CloudWatch log groups (names, `*` allowed) the logs key may encrypt."),
-            groups,
+            hcl::Value::from(log_groups),
         ),
         common::tags_input(MODULE),
     ]
@@ -48,8 +55,8 @@ pub fn module(inputs: &[Input]) -> Module {
             )),
         ),
     ];
-    for (purpose, service, _) in KEYS {
-        blocks.push(policy(purpose, service));
+    for (purpose, key_use, _) in KEYS {
+        blocks.push(policy(purpose, key_use));
     }
     blocks.push(Block::new("locals", &[]).attr(
         "key_policies",
@@ -96,35 +103,25 @@ const ADMIN_ACTIONS: &[&str] = &[
 const USE_ACTIONS: &[&str] = &["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 
 /// The key policy of one purpose (`data.aws_iam_policy_document.key_<purpose>`).
-fn policy(purpose: &str, service: Option<&str>) -> Block {
-    let mut statements = vec![Statement::allow(ADMIN_ACTIONS).sid("KeyAdministration").on(r#"["*"]"#).principal("AWS", ACCOUNT_ROOT)];
-    match (purpose, service) {
-        ("logs", _) => statements.push(
-            Statement::allow(USE_ACTIONS)
-                .sid("CloudWatchLogsOfThisEnvironment")
-                .on(r#"["*"]"#)
-                .principal("Service", r#"["logs.${data.aws_region.current.name}.amazonaws.com"]"#)
-                .when(
-                    "ArnLike",
-                    "kms:EncryptionContext:aws:logs:arn",
-                    r#"[for group in var.log_group_names : "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${group}"]"#,
-                ),
-        ),
-        (_, Some(service)) => statements.push(
-            Statement::allow(&[USE_ACTIONS, &["kms:CreateGrant", "kms:ListGrants"]].concat())
-                .sid("UseThroughService")
-                .on(r#"["*"]"#)
-                .principal("AWS", ACCOUNT_ROOT)
-                .when("StringEquals", "kms:ViaService", &format!(r#"["{service}.${{data.aws_region.current.name}}.amazonaws.com"]"#))
-                .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]"),
-        ),
-        // EKS calls KMS with the cluster role; the role's IAM policy grants it use of this key.
-        _ => statements.push(
-            Statement::allow(&[USE_ACTIONS, &["kms:CreateGrant", "kms:ListGrants"]].concat())
-                .sid("UseByRolesOfThisAccount")
-                .on(r#"["*"]"#)
-                .principal("AWS", ACCOUNT_ROOT),
-        ),
-    }
-    key_policy_skips(document(&format!("key_{purpose}"), statements))
+fn policy(purpose: &str, key_use: KeyUse) -> Block {
+    let admin = Statement::allow(ADMIN_ACTIONS).sid("KeyAdministration").on(r#"["*"]"#).principal("AWS", ACCOUNT_ROOT);
+    let grant = |sid: &str| {
+        Statement::allow(&[USE_ACTIONS, &["kms:CreateGrant", "kms:ListGrants"]].concat()).sid(sid).on(r#"["*"]"#).principal("AWS", ACCOUNT_ROOT)
+    };
+    let usage = match key_use {
+        KeyUse::Logs => Statement::allow(USE_ACTIONS)
+            .sid("CloudWatchLogsOfThisEnvironment")
+            .on(r#"["*"]"#)
+            .principal("Service", r#"["logs.${data.aws_region.current.name}.amazonaws.com"]"#)
+            .when(
+                "ArnLike",
+                "kms:EncryptionContext:aws:logs:arn",
+                r#"[for group in var.log_group_names : "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${group}"]"#,
+            ),
+        KeyUse::Service(service) => grant("UseThroughService")
+            .when("StringEquals", "kms:ViaService", &format!(r#"["{service}.${{data.aws_region.current.name}}.amazonaws.com"]"#))
+            .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]"),
+        KeyUse::Roles => grant("UseByRolesOfThisAccount"),
+    };
+    key_policy_skips(document(&format!("key_{purpose}"), vec![admin, usage]))
 }

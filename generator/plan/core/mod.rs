@@ -1,7 +1,6 @@
 //! The core layer: KMS, EKS, RDS, the storage bucket, secrets and workload IAM roles, wired
 //! together in one root that reads the networking layer's outputs from its remote state.
 
-pub mod common;
 pub mod eks;
 pub mod irsa;
 pub mod kms;
@@ -12,22 +11,21 @@ pub mod storage;
 use crate::resolve::model::Environment;
 use crate::terraform::{Block, Input, Module, ModuleCall, Output, TfFile, e, s};
 
-use super::naming::{self, Layer, Names};
+use super::naming::{Layer, Names};
 use super::roots;
 
 /// The modules of the layer, in the order the root calls them.
-pub fn calls(env: &Environment) -> Vec<(ModuleCall, fn(&[Input]) -> Module)> {
-    let names = Names::for_env(env);
+pub fn calls(env: &Environment, names: &Names) -> Vec<(ModuleCall, fn(&[Input]) -> Module)> {
     let throwaway = env.settings.throwaway;
     let log_groups = vec![names.cluster_log_group(), format!("{}/*", names.db_log_group_prefix())];
     let call = |module: &'static str, inputs: Vec<Input>| ModuleCall { label: module, module, inputs };
     vec![
-        (call(kms::MODULE, kms::inputs(&names.prefix, if throwaway { 7 } else { 30 }, log_groups)), kms::module as fn(&[Input]) -> Module),
-        (call(eks::MODULE, eks::inputs(env, &names)), eks::module),
-        (call(rds::MODULE, rds::inputs(env, &names)), rds::module),
-        (call(storage::MODULE, storage::inputs(env, &names)), storage::module),
-        (call(secrets::MODULE, secrets::inputs(&names, &super::naming::SecretKind::for_env(env), throwaway)), secrets::module),
-        (call(irsa::MODULE, irsa::inputs(&names)), irsa::module),
+        (call(kms::MODULE, kms::inputs(&names.prefix, throwaway, log_groups)), kms::module as fn(&[Input]) -> Module),
+        (call(eks::MODULE, eks::inputs(env, names)), eks::module),
+        (call(rds::MODULE, rds::inputs(env, names)), rds::module),
+        (call(storage::MODULE, storage::inputs(env, names)), storage::module),
+        (call(secrets::MODULE, secrets::inputs(names, &super::naming::SecretKind::for_env(env), throwaway)), secrets::module),
+        (call(irsa::MODULE, irsa::inputs(names)), irsa::module),
     ]
 }
 
@@ -59,10 +57,6 @@ pub fn outputs() -> Vec<Output> {
         o("secret_names", "Secrets Manager names, by key.", "module.secrets.secret_names"),
         o("kms_key_arns", "KMS keys, by purpose.", "module.kms.key_arns"),
     ]
-}
-
-pub fn root_dir(env: &Environment) -> String {
-    naming::root_dir(&env.id, Layer::Core)
 }
 
 pub fn files(env: &Environment) -> Vec<TfFile> {

@@ -2,12 +2,11 @@
 //! replication and the extensions Supabase preloads, RDS-managed master password in Secrets
 //! Manager, encrypted everything, backups, and a final snapshot unless the tier is throwaway.
 
+use crate::plan::common;
+use crate::plan::iam::{Statement, document, role};
 use crate::plan::naming::Names;
-use crate::resolve::model::{Environment, StorageType};
+use crate::resolve::model::Environment;
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
-
-use super::super::iam::{Statement, document};
-use super::common;
 
 pub const MODULE: &str = "rds";
 
@@ -22,12 +21,7 @@ pub const DATABASE_NAME: &str = "postgres";
 pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
     let r = &env.settings.rds;
     let has_minor = r.engine_version.contains('.');
-    let storage = match r.storage_type {
-        StorageType::Gp2 => "gp2",
-        StorageType::Gp3 => "gp3",
-        StorageType::Io1 => "io1",
-        StorageType::Io2 => "io2",
-    };
+    let storage = r.storage_type.as_str();
     let num = |name, description, value: u32| Input::tfvar(Variable::new(name, TfType::Number, description), value);
     let flag = |name, description, value: bool| Input::tfvar(Variable::new(name, TfType::Bool, description), value);
     vec![
@@ -166,13 +160,8 @@ fn blocks() -> Vec<Block> {
             .attr("retention_in_days", e("var.db_log_retention_days"))
             .attr("kms_key_id", e("var.logs_kms_key_arn"))
             .attr("tags", e("var.tags")),
-        document("monitoring_assume", vec![Statement::allow(&["sts:AssumeRole"]).principal("Service", r#"["monitoring.rds.amazonaws.com"]"#)]),
-        Block::resource("aws_iam_role", "monitoring")
-            .attr("count", e("var.monitoring_interval_seconds > 0 ? 1 : 0"))
-            .attr("name", e(r#""${var.name}-rds-monitoring""#))
-            .attr("description", s("RDS enhanced monitoring"))
-            .attr("assume_role_policy", e("data.aws_iam_policy_document.monitoring_assume.json"))
-            .attr("tags", e("var.tags")),
+        document("monitoring_assume", vec![Statement::assumed_by_service("monitoring.rds.amazonaws.com")]),
+        role("monitoring", "rds-monitoring", "RDS enhanced monitoring", "monitoring_assume").leading("count", e("var.monitoring_interval_seconds > 0 ? 1 : 0")),
         Block::resource("aws_iam_role_policy_attachment", "monitoring")
             .attr("count", e("var.monitoring_interval_seconds > 0 ? 1 : 0"))
             .attr("role", e("aws_iam_role.monitoring[0].name"))

@@ -2,10 +2,9 @@
 //! environment's key. Generated material comes from an ephemeral random password written
 //! through a write-only argument, so no secret value is ever in Terraform state or in a file.
 
+use crate::plan::common;
 use crate::plan::naming::{Names, SecretKind, SecretSource};
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
-
-use super::common;
 
 pub const MODULE: &str = "secrets";
 
@@ -105,8 +104,8 @@ pub fn module(inputs: &[Input]) -> Module {
             .attr("tags", e("var.tags")),
         Block::resource("aws_secretsmanager_secret", "connection")
             .skip_check("CKV2_AWS_57", "holds no credential, only where the database is")
-            .attr("name", e(r#""${var.secret_name_prefix}/db-connection""#))
-            .attr("description", s("Database address, port and name, and the ARN of the RDS-managed master secret"))
+            .attr("name", e(&format!(r#""${{var.secret_name_prefix}}/{}""#, SecretKind::Connection.key())))
+            .attr("description", s(&SecretKind::Connection.description()))
             .attr("kms_key_id", e("var.kms_key_arn"))
             .attr("recovery_window_in_days", e("var.recovery_window_days"))
             .attr("tags", e("var.tags")),
@@ -126,16 +125,16 @@ pub fn module(inputs: &[Input]) -> Module {
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
         files: vec![TfFile { name: "main.tf", blocks }],
         outputs: vec![
-            Output::new(
-                "secret_arns",
-                "ARN of every secret, by name.",
-                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.arn }, { for k, s in aws_secretsmanager_secret.empty : k => s.arn }, { \"db-connection\" = aws_secretsmanager_secret.connection.arn })",
-            ),
-            Output::new(
-                "secret_names",
-                "Name of every secret, by key.",
-                "merge({ for k, s in aws_secretsmanager_secret.generated : k => s.name }, { for k, s in aws_secretsmanager_secret.empty : k => s.name }, { \"db-connection\" = aws_secretsmanager_secret.connection.name })",
-            ),
+            Output::new("secret_arns", "ARN of every secret, by name.", &every_secret("arn")),
+            Output::new("secret_names", "Name of every secret, by key.", &every_secret("name")),
         ],
     }
+}
+
+/// An attribute of every secret of the module, by key.
+fn every_secret(attribute: &str) -> String {
+    format!(
+        "merge({{ for k, s in aws_secretsmanager_secret.generated : k => s.{attribute} }}, {{ for k, s in aws_secretsmanager_secret.empty : k => s.{attribute} }}, {{ \"{}\" = aws_secretsmanager_secret.connection.{attribute} }})",
+        SecretKind::Connection.key()
+    )
 }

@@ -2,12 +2,11 @@
 //! lifecycle that cleans up but never moves live objects to archive classes (Storage reads
 //! them synchronously), CORS only for the environment's origins, and access logs per tier.
 
+use crate::plan::common;
+use crate::plan::iam::{Statement, document};
 use crate::plan::naming::Names;
 use crate::resolve::model::Environment;
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
-
-use super::super::iam::{Statement, document};
-use super::common;
 
 pub const MODULE: &str = "storage";
 
@@ -80,14 +79,16 @@ pub fn module(inputs: &[Input]) -> Module {
 }
 
 fn tls_only(name: &str, bucket: &str) -> Block {
-    document(
-        name,
-        vec![Statement::deny(&["s3:*"])
-            .sid("DenyInsecureTransport")
-            .on(&format!(r#"[{bucket}.arn, "${{{bucket}.arn}}/*"]"#))
-            .principal("*", r#"["*"]"#)
-            .when("Bool", "aws:SecureTransport", r#"["false"]"#)],
-    )
+    document(name, vec![deny_insecure_transport(bucket)])
+}
+
+/// Refuses every request to the bucket (`bucket` is its resource address) that is not over TLS.
+fn deny_insecure_transport(bucket: &str) -> Statement {
+    Statement::deny(&["s3:*"])
+        .sid("DenyInsecureTransport")
+        .on(&format!(r#"[{bucket}.arn, "${{{bucket}.arn}}/*"]"#))
+        .principal("*", r#"["*"]"#)
+        .when("Bool", "aws:SecureTransport", r#"["false"]"#)
 }
 
 fn public_access_block(resource: &str, bucket: &str) -> Block {
@@ -205,11 +206,7 @@ fn access_logs() -> Vec<Block> {
                     .sid("LoadBalancerLogDelivery")
                     .on(r#"["${aws_s3_bucket.logs[0].arn}/${var.load_balancer_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]"#)
                     .principal("Service", r#"["logdelivery.elasticloadbalancing.amazonaws.com"]"#),
-                Statement::deny(&["s3:*"])
-                    .sid("DenyInsecureTransport")
-                    .on(r#"[aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]"#)
-                    .principal("*", r#"["*"]"#)
-                    .when("Bool", "aws:SecureTransport", r#"["false"]"#),
+                deny_insecure_transport("aws_s3_bucket.logs[0]"),
             ],
         )
         .leading("source_policy_documents", e("data.aws_iam_policy_document.logs_elb_account[*].json"))
