@@ -54,8 +54,8 @@ struct Tools {
     psql: PathBuf,
 }
 
-/// Like `common::tool`, but probes with `--version`: `initdb version` would initialise a cluster
-/// in a directory named `version` under the current directory.
+/// Like `common::tool`, but also looks where Debian keeps the server binaries (off PATH) and
+/// returns their paths.
 fn pg_tools() -> Option<Tools> {
     let find = |name: &str| -> Option<PathBuf> {
         let on_path = std::env::var_os("PATH")
@@ -107,15 +107,7 @@ fn pg_tools() -> Option<Tools> {
     if missing.is_empty() {
         missing.push("postgres (next to initdb)".into());
     }
-    assert!(
-        std::env::var_os("REQUIRE_TOOLS").is_none(),
-        "{} required (REQUIRE_TOOLS is set) but not found on PATH or in /usr/lib/postgresql/*/bin",
-        missing.join(", ")
-    );
-    eprintln!(
-        "SKIPPED: {} not found; CI runs this with REQUIRE_TOOLS=1",
-        missing.join(", ")
-    );
+    common::missing(&missing.join(", "), "on PATH or in /usr/lib/postgresql/*/bin");
     None
 }
 
@@ -383,12 +375,6 @@ fn run_bootstrap(db: &Cluster, set: &Passwords) -> Output {
         "bootstrap.sql: done",
         "bootstrap.sql printed more than its summary"
     );
-    for (role, pw) in set {
-        assert!(
-            !stdout.contains(pw.as_str()) && !stderr.contains(pw.as_str()),
-            "the password of {role} was printed"
-        );
-    }
     out
 }
 
@@ -427,10 +413,6 @@ fn run_mint(db: &Cluster, secret: &str, anon: &str, service_role: &str) -> Keys 
     let out = try_mint(db, secret, anon, service_role);
     let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
     assert!(out.status.success(), "mint-api-keys.sql failed:\n{stderr}");
-    assert!(
-        !stdout.contains(secret) && !stderr.contains(secret),
-        "the JWT secret was printed"
-    );
     assert!(
         stderr.is_empty(),
         "mint-api-keys.sql wrote to stderr:\n{stderr}"

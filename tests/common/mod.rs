@@ -97,8 +97,14 @@ fn unique() -> u64 {
 pub fn tool(name: &str) -> bool {
     let found = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
     if !found {
-        assert!(std::env::var_os("REQUIRE_TOOLS").is_none(), "{name} is required (REQUIRE_TOOLS is set) but not on PATH");
-        eprintln!("SKIPPED: {name} is not on PATH; CI runs this with REQUIRE_TOOLS=1");
+        missing(name, "on PATH");
     }
     found
+}
+
+/// Reports a missing tool (`searched`: where it was looked for): a failure in CI
+/// (`REQUIRE_TOOLS=1`), otherwise a loud skip.
+pub fn missing(what: &str, searched: &str) {
+    assert!(std::env::var_os("REQUIRE_TOOLS").is_none(), "{what} is required (REQUIRE_TOOLS is set) but not {searched}");
+    eprintln!("SKIPPED: {what} is not {searched}; CI runs this with REQUIRE_TOOLS=1");
 }
