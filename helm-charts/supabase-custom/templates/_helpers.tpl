@@ -22,14 +22,23 @@ shares, and the render-time guards.
 {{- . | trunc 63 | trimSuffix "-" | trimSuffix "_" | trimSuffix "." -}}
 {{- end -}}
 
+{{/*
+The labels every object carries after name/instance(/component); version is the component's image
+tag or the chart's appVersion. Usage: include "supabase.labelsTail" (list $ version)
+*/}}
+{{- define "supabase.labelsTail" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/part-of: supabase
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+app.kubernetes.io/version: {{ include "supabase.labelValue" (index . 1) | quote }}
+helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 }}
+{{- end -}}
+
 {{/* Labels of objects that belong to no single component. */}}
 {{- define "supabase.labels" -}}
 app.kubernetes.io/name: supabase
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/part-of: supabase
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/version: {{ include "supabase.labelValue" .Chart.AppVersion | quote }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 }}
+{{ include "supabase.labelsTail" (list . .Chart.AppVersion) }}
 {{- end -}}
 
 {{/* Selector labels of a component (immutable on Deployments: no version in them). */}}
@@ -47,25 +56,30 @@ Usage: include "supabase.componentLabels" (list $ "kong")
 {{- define "supabase.componentLabels" -}}
 {{- $root := index . 0 -}}
 {{- $component := index . 1 -}}
-{{- $values := index $root.Values $component -}}
-app.kubernetes.io/name: supabase
-app.kubernetes.io/instance: {{ $root.Release.Name }}
-app.kubernetes.io/component: {{ $component }}
-app.kubernetes.io/part-of: supabase
-app.kubernetes.io/managed-by: {{ $root.Release.Service }}
-app.kubernetes.io/version: {{ include "supabase.labelValue" $values.image.tag | quote }}
-helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 }}
+{{ include "supabase.selectorLabels" . }}
+{{ include "supabase.labelsTail" (list $root (index $root.Values $component).image.tag) }}
 {{- end -}}
 
-{{/* Labels of the bootstrap Job's objects. */}}
+{{/* Labels of the bootstrap Job's objects (no image of its own: version is the appVersion). */}}
 {{- define "supabase.bootstrapLabels" -}}
-app.kubernetes.io/name: supabase
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: bootstrap
-app.kubernetes.io/part-of: supabase
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/version: {{ include "supabase.labelValue" .Chart.AppVersion | quote }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 }}
+{{ include "supabase.selectorLabels" (list . "bootstrap") }}
+{{ include "supabase.labelsTail" (list . .Chart.AppVersion) }}
+{{- end -}}
+
+{{/*
+A component's ServiceAccount, as YAML for fromYaml: {name, irsa[, roleArn]}. A component with
+values.<component>.serviceAccount (Storage: S3 through IRSA) uses that account and needs its token;
+the others get <release>-<component> and run without a token.
+Usage: $sa := include "supabase.serviceAccount" (list $ "storage") | fromYaml
+*/}}
+{{- define "supabase.serviceAccount" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- with (index $root.Values $component).serviceAccount -}}
+{{- toYaml (dict "name" .name "irsa" true "roleArn" .roleArn) -}}
+{{- else -}}
+{{- toYaml (dict "name" (include "supabase.componentName" (list $root $component)) "irsa" false) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* ------------------------------------------------------------------ chart constants */}}
@@ -78,10 +92,15 @@ ServiceAccount, an optional HPA and PDB, and a NetworkPolicy.
 kong postgrest gotrue realtime storage meta studio
 {{- end -}}
 
-{{/* Main container port of each component (the port its Service exposes first). */}}
+{{/* Main port of each component (its Service's first port): the one place these numbers live. */}}
 {{- define "supabase.port" -}}
 {{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 -}}
 {{- index $ports . -}}
+{{- end -}}
+
+{{/* In-cluster URL of a component's Service. Usage: include "supabase.serviceUrl" (list $ "kong") */}}
+{{- define "supabase.serviceUrl" -}}
+{{- printf "http://%s:%s" (include "supabase.componentName" .) (include "supabase.port" (index . 1)) -}}
 {{- end -}}
 
 {{/* Secondary ports (chart constants). */}}
@@ -124,6 +143,52 @@ The non-root UID (= GID) each image is built to run as:
 {{- define "supabase.secret.smtp" -}}{{ include "supabase.fullname" . }}-smtp{{- end -}}
 {{- define "supabase.secret.kongConfig" -}}{{ include "supabase.fullname" . }}-kong-config{{- end -}}
 {{- define "supabase.caConfigMap" -}}{{ include "supabase.fullname" . }}-rds-ca{{- end -}}
+
+{{/*
+An ExternalSecret from the SecretStore into the Secret of the same name.
+Usage: include "supabase.externalSecret" (dict "root" $ "name" "..." "labels" (include ...)
+         "data" (list (list secretKey remoteKey property) ...) ["templateData" (dict "file" content)])
+property "" takes the whole remote secret; templateData makes External Secrets (template engine
+v2) write those files instead of the raw keys.
+*/}}
+{{- define "supabase.externalSecret" -}}
+{{- $secrets := .root.Values.secrets -}}
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: {{ .name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- .labels | nindent 4 }}
+spec:
+  refreshInterval: {{ $secrets.refreshInterval | quote }}
+  secretStoreRef:
+    kind: SecretStore
+    name: {{ $secrets.storeName }}
+  target:
+    name: {{ .name }}
+    creationPolicy: Owner
+    deletionPolicy: Retain
+    {{- with .templateData }}
+    template:
+      engineVersion: v2
+      mergePolicy: Replace
+      data:
+        {{- range $file, $content := . }}
+        {{ $file }}: |
+          {{- $content | nindent 10 }}
+        {{- end }}
+    {{- end }}
+  data:
+    {{- range .data }}
+    - secretKey: {{ index . 0 }}
+      remoteRef:
+        key: {{ index . 1 | quote }}
+        {{- if index . 2 }}
+        property: {{ index . 2 }}
+        {{- end }}
+    {{- end }}
+{{- end -}}
 
 {{/* ------------------------------------------------------------------ scaling */}}
 

@@ -14,12 +14,35 @@ a request that already carries Authorization (a user's session JWT) keeps it.
 Authorization: $((headers.authorization ~= nil and headers.authorization) or ('Bearer ' .. (headers.apikey or query_params.apikey or '')))
 {{- end -}}
 
+{{/*
+The plugins of a keyed route: key-auth, an ACL on the consumers' groups and, with a header, a
+request-transformer that adds it. Usage:
+  include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") ["header" "Name: value"])
+*/}}
+{{- define "supabase.kong.keyAuth" -}}
+plugins:
+  - name: key-auth
+    config:
+      hide_credentials: false
+  - name: acl
+    config:
+      hide_groups_header: true
+      allow: [{{ join ", " .allow }}]
+{{- with .header }}
+  - name: request-transformer
+    config:
+      add:
+        headers:
+          - {{ . | quote }}
+{{- end }}
+{{- end -}}
+
 {{- define "supabase.kong.declarativeConfig" -}}
-{{- $gotrue := printf "http://%s:%d" (include "supabase.componentName" (list . "gotrue")) (int (include "supabase.port" "gotrue")) -}}
-{{- $postgrest := printf "http://%s:%d" (include "supabase.componentName" (list . "postgrest")) (int (include "supabase.port" "postgrest")) -}}
-{{- $realtime := printf "http://%s:%d" (include "supabase.componentName" (list . "realtime")) (int (include "supabase.port" "realtime")) -}}
-{{- $storage := printf "http://%s:%d" (include "supabase.componentName" (list . "storage")) (int (include "supabase.port" "storage")) -}}
-{{- $meta := printf "http://%s:%d" (include "supabase.componentName" (list . "meta")) (int (include "supabase.port" "meta")) -}}
+{{- $gotrue := include "supabase.serviceUrl" (list . "gotrue") -}}
+{{- $postgrest := include "supabase.serviceUrl" (list . "postgrest") -}}
+{{- $realtime := include "supabase.serviceUrl" (list . "realtime") -}}
+{{- $storage := include "supabase.serviceUrl" (list . "storage") -}}
+{{- $meta := include "supabase.serviceUrl" (list . "meta") -}}
 {{- $auth := include "supabase.kong.authExpression" . -}}
 _format_version: "3.0"
 
@@ -72,19 +95,7 @@ services:
         strip_path: true
         paths:
           - /auth/v1/
-    plugins:
-      - name: key-auth
-        config:
-          hide_credentials: false
-      - name: acl
-        config:
-          hide_groups_header: true
-          allow: [admin, anon]
-      - name: request-transformer
-        config:
-          add:
-            headers:
-              - {{ $auth | quote }}
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" $auth) | nindent 4 }}
 
   ## PostgREST
   - name: rest-v1
@@ -94,19 +105,7 @@ services:
         strip_path: true
         paths:
           - /rest/v1/
-    plugins:
-      - name: key-auth
-        config:
-          hide_credentials: false
-      - name: acl
-        config:
-          hide_groups_header: true
-          allow: [admin, anon]
-      - name: request-transformer
-        config:
-          add:
-            headers:
-              - {{ $auth | quote }}
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" $auth) | nindent 4 }}
 
   ## Realtime: the WebSocket (supabase-js sends the apikey in the query string). Kong proxies the
   ## HTTP/1.1 Upgrade over an http service. The Host header Kong sends is the Service name, whose
@@ -120,19 +119,7 @@ services:
         strip_path: true
         paths:
           - /realtime/v1/
-    plugins:
-      - name: key-auth
-        config:
-          hide_credentials: false
-      - name: acl
-        config:
-          hide_groups_header: true
-          allow: [admin, anon]
-      - name: request-transformer
-        config:
-          add:
-            headers:
-              - "x-api-key:$(query_params.apikey or headers.apikey or '')"
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" "x-api-key:$(query_params.apikey or headers.apikey or '')") | nindent 4 }}
 
   ## Realtime: the tenant-management and OpenAPI endpoints are not for clients (the tenant API
   ## accepts any JWT signed with the JWT secret, the service_role key included).
@@ -159,19 +146,7 @@ services:
         strip_path: true
         paths:
           - /realtime/v1/api
-    plugins:
-      - name: key-auth
-        config:
-          hide_credentials: false
-      - name: acl
-        config:
-          hide_groups_header: true
-          allow: [admin, anon]
-      - name: request-transformer
-        config:
-          add:
-            headers:
-              - {{ $auth | quote }}
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" $auth) | nindent 4 }}
 
   ## Storage checks JWTs itself (public objects and signed URLs carry none): no key-auth.
   - name: storage-v1
@@ -196,12 +171,5 @@ services:
         strip_path: true
         paths:
           - /pg/
-    plugins:
-      - name: key-auth
-        config:
-          hide_credentials: false
-      - name: acl
-        config:
-          hide_groups_header: true
-          allow: [admin]
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin")) | nindent 4 }}
 {{- end -}}

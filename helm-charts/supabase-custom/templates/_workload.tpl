@@ -49,14 +49,12 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      {{- if eq $component "storage" }}
-      serviceAccountName: {{ $root.Values.storage.serviceAccount.name }}
+      {{- $sa := include "supabase.serviceAccount" (list $root $component) | fromYaml }}
+      serviceAccountName: {{ $sa.name }}
+      {{- if $sa.irsa }}
       # IRSA: the pod identity webhook adds the web-identity token volume for this account.
-      automountServiceAccountToken: true
-      {{- else }}
-      serviceAccountName: {{ include "supabase.componentName" (list $root $component) }}
-      automountServiceAccountToken: false
       {{- end }}
+      automountServiceAccountToken: {{ $sa.irsa }}
       # No Docker-link style variables (KONG_*-like names would be read as configuration).
       enableServiceLinks: false
       terminationGracePeriodSeconds: {{ .grace | default 30 }}
