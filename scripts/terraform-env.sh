@@ -29,5 +29,14 @@ export TF_PROVIDER_MIRROR
 
 mkdir -p "$repo_root/.cache/terraform"
 export TF_CLI_CONFIG_FILE="$repo_root/.cache/terraform/terraformrc"
-sed -e "s|@MIRROR@|$TF_PROVIDER_MIRROR|" "$repo_root/scripts/terraformrc.in" > "$TF_CLI_CONFIG_FILE"
+# Terraform processes of other scripts may be reading this file: write a temporary file beside it
+# and rename it over the old one (atomic), and only when the content changes.
+tfrc_tmp="$(mktemp "$TF_CLI_CONFIG_FILE.XXXXXX")"
+sed -e "s|@MIRROR@|$TF_PROVIDER_MIRROR|" "$repo_root/scripts/terraformrc.in" > "$tfrc_tmp"
+if cmp -s "$tfrc_tmp" "$TF_CLI_CONFIG_FILE"; then
+  rm -f "$tfrc_tmp"
+else
+  chmod 0644 "$tfrc_tmp" && mv -f "$tfrc_tmp" "$TF_CLI_CONFIG_FILE"
+fi
+unset tfrc_tmp
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
