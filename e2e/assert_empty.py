@@ -14,19 +14,13 @@ keeps on purpose (skip_final_snapshot = false) is expected, reported, and must e
 
 import sys
 
-import boto3
+from moto_client import clients
 
 endpoint, region = sys.argv[1], sys.argv[2]
 final_snapshot = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--final-snapshot" else None
 
-
-def client(service):
-    return boto3.client(service, region_name=region, endpoint_url=endpoint,
-                        aws_access_key_id="test", aws_secret_access_key="test")
-
-
-ec2, eks, rds, s3 = client("ec2"), client("eks"), client("rds"), client("s3")
-kms, iam, sm, logs = client("kms"), client("iam"), client("secretsmanager"), client("logs")
+ec2, eks, rds, s3, kms, iam, sm, logs = clients(
+    endpoint, region, "ec2", "eks", "rds", "s3", "kms", "iam", "secretsmanager", "logs")
 
 default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")}
 

@@ -11,17 +11,10 @@ Usage: inject_drift.py <endpoint> <region> <name> <bucket>
 
 import sys
 
-import boto3
+from moto_client import clients
 
 endpoint, region, name, bucket = sys.argv[1:5]
-
-
-def client(service):
-    return boto3.client(service, region_name=region, endpoint_url=endpoint,
-                        aws_access_key_id="test", aws_secret_access_key="test")
-
-
-ec2, s3, kms = client("ec2"), client("s3"), client("kms")
+ec2, s3, kms = clients(endpoint, region, "ec2", "s3", "kms")
 
 vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [name]}])["Vpcs"]
 assert len(vpcs) == 1, f"expected one VPC tagged Name={name}, found {len(vpcs)}"

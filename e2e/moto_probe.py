@@ -9,13 +9,15 @@ deletes it again.
 """
 
 import sys
+from pathlib import Path
 
-import boto3
 from botocore.exceptions import ClientError
 
+from check_overrides import read_list
+from moto_client import clients
+
 endpoint, region, listing = sys.argv[1:4]
-eks = boto3.client("eks", region_name=region, endpoint_url=endpoint,
-                   aws_access_key_id="test", aws_secret_access_key="test")
+[eks] = clients(endpoint, region, "eks")
 CLUSTER = "e2e-moto-probe"
 ADMIN = "arn:aws:iam::123456789012:role/e2e-probe"
 
@@ -30,12 +32,7 @@ PROBES = {
         accessScope={"type": "cluster"}),
 }
 
-wanted = []
-for raw in open(listing):
-    line = raw.strip()
-    if line and not line.startswith("#"):
-        rtype, api, _ = [p.strip() for p in line.split("|")]
-        wanted.append((rtype, api))
+wanted = [(rtype, api) for rtype, (api, _reason) in read_list(Path(listing)).items()]
 
 eks.create_cluster(name=CLUSTER, roleArn="arn:aws:iam::123456789012:role/e2e-probe",
                    resourcesVpcConfig={})

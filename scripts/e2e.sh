@@ -126,8 +126,8 @@ logged() {
 step "check overrides" python3 "$e2e_dir/check_overrides.py" "$repo_root" "$source_root"
 
 # ---- 1. moto, installed once into a cached venv ------------------------------------------------
-step "install moto" bash -c "\"$repo_root/scripts/venv.sh\" moto > \"$logs/venv-path\""
-venv_bin="$(cat "$logs/venv-path")"
+install_moto() { venv_bin="$("$repo_root/scripts/venv.sh" moto)"; }
+step "install moto" install_moto
 
 # ---- 2. start it on loopback, as the environment's account -------------------------------------
 start_moto() {
