@@ -1,18 +1,13 @@
 //! Runs the database bootstrap and the API key minting of the supabase-custom chart
 //! (`helm-charts/supabase-custom/files/{bootstrap,mint-api-keys}.sql`) against a real, throwaway
 //! PostgreSQL cluster set up to resemble RDS: the scripts run as a non-superuser master named
-//! `postgres` (CREATEROLE CREATEDB, member of a stand-in `rds_superuser`) that owns the database.
-//!
-//! Needs `initdb`, `pg_ctl`, `postgres` and `psql` (PATH, else /usr/lib/postgresql/*/bin). Skips
-//! loudly without them, fails when `REQUIRE_TOOLS` is set (CI).
+//! `postgres` (CREATEROLE CREATEDB, member of a stand-in `rds_superuser`) that owns the database,
+//! on every PostgreSQL major we deploy (`common::pg`: 15 and 17).
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -20,363 +15,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use common::TempDir;
-
-/// The superuser of the throwaway cluster (RDS's equivalent, rdsadmin, is out of reach of users).
-const ADMIN: &str = "clusteradmin";
-/// The RDS master user the Job connects as.
-const MASTER: &str = "postgres";
-const DATABASE: &str = "postgres";
-
-const LOGIN_ROLES: [&str; 4] = [
-    "authenticator",
-    "supabase_auth_admin",
-    "supabase_storage_admin",
-    "supabase_admin",
-];
-const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+use common::pg::{self, API_ROLES, Cluster, MASTER, Passwords, scripts};
 
 const JWT_SECRET: &str = "q7Rk2ZfW9pLx4Nc8Vb1Hs6Tj3Ym5Ge0Ua7Dn2Kw9Qr4Xz8Lp1Fv6Bh3Cs5Jt0Mg7";
 const OTHER_SECRET: &str = "Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0Dd9Ss8Aa7Qq6Ww5Ee4Rr3Tt2Yy1Uu0Ii9Oo8";
-
-fn scripts() -> PathBuf {
-    common::repo()
-        .join("helm-charts/supabase-custom/files")
-        .into_std_path_buf()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tools
-
-struct Tools {
-    initdb: PathBuf,
-    pg_ctl: PathBuf,
-    psql: PathBuf,
-}
-
-/// Like `common::tool`, but also looks where Debian keeps the server binaries (off PATH) and
-/// returns their paths.
-fn pg_tools() -> Option<Tools> {
-    let find = |name: &str| -> Option<PathBuf> {
-        let on_path = std::env::var_os("PATH")
-            .map(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join(name))
-                    .find(|f| f.is_file())
-            })
-            .unwrap_or_default();
-        on_path
-            .or_else(|| {
-                // Debian keeps the server binaries off PATH.
-                let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .filter_map(|e| {
-                        let major = e.file_name().to_str()?.parse().ok()?;
-                        let bin = e.path().join("bin").join(name);
-                        bin.is_file().then_some((major, bin))
-                    })
-                    .collect();
-                versions.sort();
-                versions.pop().map(|(_, bin)| bin)
-            })
-            .filter(|bin| {
-                Command::new(bin)
-                    .arg("--version")
-                    .output()
-                    .is_ok_and(|o| o.status.success())
-            })
-    };
-    let mut missing = Vec::new();
-    let mut get = |name: &str| {
-        let found = find(name);
-        if found.is_none() {
-            missing.push(name.to_string());
-        }
-        found.unwrap_or_default()
-    };
-    let tools = Tools {
-        initdb: get("initdb"),
-        pg_ctl: get("pg_ctl"),
-        psql: get("psql"),
-    };
-    if missing.is_empty() && tools.initdb.with_file_name("postgres").is_file() {
-        return Some(tools);
-    }
-    if missing.is_empty() {
-        missing.push("postgres (next to initdb)".into());
-    }
-    common::missing(&missing.join(", "), "on PATH or in /usr/lib/postgresql/*/bin");
-    None
-}
-
-/// initdb and the server refuse to run as root: when the tests run as root (containers), the
-/// cluster runs as `nobody`.
-fn unprivileged_ids() -> Option<(u32, u32)> {
-    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok()?;
-    if euid != 0 {
-        return None;
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let nobody = passwd.lines().find_map(|line| {
-        let f: Vec<&str> = line.split(':').collect();
-        (f.len() > 3 && f[0] == "nobody").then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
-    });
-    Some(nobody.unwrap_or((65534, 65534)))
-}
-
-// ---------------------------------------------------------------------------------------------
-// The throwaway cluster
-
-/// A running cluster; stopped on drop (also when a test panics), then its directory is removed.
-struct Cluster {
-    tools: Tools,
-    run_as: Option<(u32, u32)>,
-    port: u16,
-    data: PathBuf,
-    // Dropped (removed) after `Drop::drop` has stopped the server.
-    dir: TempDir,
-}
-
-impl Cluster {
-    fn start(tools: Tools) -> Cluster {
-        let dir = TempDir::new("database");
-        let run_as = unprivileged_ids();
-        if let Some((uid, gid)) = run_as {
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
-                .expect("chown the cluster directory");
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = dir.path().join("data").into_std_path_buf();
-        let cluster = Cluster {
-            tools,
-            run_as,
-            port,
-            data,
-            dir,
-        };
-
-        let out = cluster
-            .server_command(&cluster.tools.initdb)
-            .args([
-                "--no-sync",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C",
-                "-U",
-                ADMIN,
-                "-D",
-            ])
-            .arg(&cluster.data)
-            .output()
-            .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb failed:\n{}",
-            common::stderr(&out)
-        );
-
-        // Password logins over the socket for the service roles, so the passwords the bootstrap
-        // sets can be tried for real; the superuser and the master connect without one.
-        std::fs::write(
-            cluster.data.join("pg_hba.conf"),
-            format!(
-                "local all {ADMIN} trust\nlocal all {MASTER} trust\nlocal all all scram-sha-256\n"
-            ),
-        )
-        .unwrap();
-
-        let options = format!(
-            "-k {} -p {} -c listen_addresses='' -c fsync=off -c wal_level=logical -c max_wal_senders=2",
-            cluster.dir.path(),
-            cluster.port
-        );
-        let log = cluster.dir.path().join("server.log");
-        let out = cluster
-            .server_command(&cluster.tools.pg_ctl)
-            .args(["start", "-w", "-t", "60", "-D"])
-            .arg(&cluster.data)
-            .arg("-l")
-            .arg(log.as_std_path())
-            .arg("-o")
-            .arg(options)
-            .output()
-            .expect("run pg_ctl start");
-        assert!(
-            out.status.success(),
-            "pg_ctl start failed:\n{}\n{}",
-            common::stderr(&out),
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        cluster
-    }
-
-    /// initdb / pg_ctl, as an unprivileged user when the test runs as root.
-    fn server_command(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.current_dir(self.dir.path()).stdin(Stdio::null());
-        clear_pg_env(&mut cmd);
-        if let Some((uid, gid)) = self.run_as {
-            cmd.uid(uid).gid(gid);
-        }
-        cmd
-    }
-
-    /// psql connected over the cluster's socket as `user`.
-    fn psql(&self, user: &str, password: Option<&str>) -> Command {
-        let mut cmd = Command::new(&self.tools.psql);
-        clear_pg_env(&mut cmd);
-        cmd.env("PGCONNECT_TIMEOUT", "10").stdin(Stdio::null());
-        if let Some(password) = password {
-            cmd.env("PGPASSWORD", password);
-        }
-        cmd.args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            self.dir.path().as_str(),
-            "-p",
-        ])
-        .arg(self.port.to_string())
-        .args(["-U", user, "-d", DATABASE]);
-        cmd
-    }
-
-    /// Runs SQL as `user`; unaligned, tuples only, `|`-separated.
-    fn try_sql(&self, user: &str, password: Option<&str>, sql: &str) -> Output {
-        self.psql(user, password)
-            .args(["-A", "-t", "-F", "|", "-c", sql])
-            .output()
-            .expect("run psql")
-    }
-
-    fn sql_as(&self, user: &str, password: Option<&str>, sql: &str) -> String {
-        let out = self.try_sql(user, password, sql);
-        assert!(
-            out.status.success(),
-            "psql as {user} failed on\n{sql}\n{}",
-            common::stderr(&out)
-        );
-        common::stdout(&out).trim_end().to_string()
-    }
-
-    /// As the cluster superuser (sees pg_authid).
-    fn sql(&self, sql: &str) -> String {
-        self.sql_as(ADMIN, None, sql)
-    }
-
-    fn truthy(&self, sql: &str) -> bool {
-        match self.sql(sql).as_str() {
-            "t" => true,
-            "f" => false,
-            other => panic!("expected a boolean from\n{sql}\ngot {other:?}"),
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let stopped = self
-            .server_command(&self.tools.pg_ctl)
-            .args(["stop", "-m", "immediate", "-w", "-t", "30", "-D"])
-            .arg(&self.data)
-            .output();
-        if !stopped.is_ok_and(|o| o.status.success()) {
-            eprintln!(
-                "warning: could not stop the test cluster in {}",
-                self.dir.path()
-            );
-        }
-    }
-}
-
-fn clear_pg_env(cmd: &mut Command) {
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(key);
-        }
-    }
-}
-
-/// What RDS gives a fresh instance: rds_superuser and rds_replication (NOLOGIN stand-ins), the
-/// master `postgres` (not a superuser) owning database `postgres`.
-fn resemble_rds(db: &Cluster) {
-    db.sql(&format!(
-        "CREATE ROLE rds_superuser NOLOGIN;
-         CREATE ROLE rds_replication NOLOGIN;
-         CREATE ROLE {MASTER} LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION IN ROLE rds_superuser;"
-    ));
-    if db.sql(&format!(
-        "SELECT count(*) FROM pg_database WHERE datname = '{DATABASE}'"
-    )) == "0"
-    {
-        db.sql(&format!("CREATE DATABASE {DATABASE} OWNER {MASTER}"));
-    }
-    db.sql(&format!(
-        "ALTER DATABASE {DATABASE} OWNER TO {MASTER}; GRANT CREATE ON DATABASE {DATABASE} TO {MASTER};"
-    ));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running the scripts
-
-type Passwords = [(&'static str, String); 4];
-
-fn passwords(seed: &str) -> Passwords {
-    LOGIN_ROLES.map(|role| {
-        (
-            role,
-            format!("{seed}{}Pw0123456789abcdefXYZ", role.replace('_', "")),
-        )
-    })
-}
-
-fn password<'a>(set: &'a Passwords, role: &str) -> &'a str {
-    &set.iter().find(|(r, _)| *r == role).unwrap().1
-}
-
-/// Runs bootstrap.sql as the master; the output, whether or not it succeeded.
-fn try_bootstrap(db: &Cluster, set: &Passwords) -> Output {
-    let mut cmd = db.psql(MASTER, None);
-    for (role, pw) in set {
-        cmd.arg("-v").arg(format!("{role}_password={pw}"));
-    }
-    let out = cmd
-        .arg("-f")
-        .arg(scripts().join("bootstrap.sql"))
-        .output()
-        .expect("run psql");
-    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
-    for (role, pw) in set.iter().filter(|(_, pw)| !pw.is_empty()) {
-        assert!(
-            !stdout.contains(pw.as_str()) && !stderr.contains(pw.as_str()),
-            "the password of {role} was printed"
-        );
-    }
-    out
-}
-
-fn run_bootstrap(db: &Cluster, set: &Passwords) -> Output {
-    let out = try_bootstrap(db, set);
-    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
-    assert!(
-        out.status.success(),
-        "bootstrap.sql failed:\n{stdout}\n{stderr}"
-    );
-    assert_eq!(
-        stdout.trim(),
-        "bootstrap.sql: done",
-        "bootstrap.sql printed more than its summary"
-    );
-    out
-}
 
 struct Keys {
     anon: String,
@@ -656,7 +298,7 @@ fn assert_roles(db: &Cluster, first_run_stderr: &str, set: &Passwords) {
     for role in API_ROLES {
         let out = db.sql_as(
             "authenticator",
-            Some(password(set, "authenticator")),
+            Some(set.get("authenticator")),
             &format!("SET ROLE {role}; SELECT current_user"),
         );
         assert_eq!(out, role);
@@ -761,7 +403,7 @@ fn assert_default_privileges_apply(db: &Cluster, set: &Passwords) {
     );
     db.sql_as(
         "supabase_admin",
-        Some(password(set, "supabase_admin")),
+        Some(set.get("supabase_admin")),
         "CREATE TABLE public.made_by_studio (id bigserial)",
     );
     for table in ["made_by_master", "made_by_studio"] {
@@ -781,14 +423,14 @@ fn assert_default_privileges_apply(db: &Cluster, set: &Passwords) {
     db.sql_as(MASTER, None, "DROP TABLE public.made_by_master");
     db.sql_as(
         "supabase_admin",
-        Some(password(set, "supabase_admin")),
+        Some(set.get("supabase_admin")),
         "DROP TABLE public.made_by_studio",
     );
 }
 
 /// Each login role's stored verifier is the one of its password, and the role can log in with it.
 fn assert_passwords(db: &Cluster, current: &Passwords, previous: &Passwords) {
-    for (role, pw) in current {
+    for (role, pw) in &current.0 {
         let verifier = db.sql(&format!(
             "SELECT rolpassword FROM pg_authid WHERE rolname = '{role}'"
         ));
@@ -802,7 +444,7 @@ fn assert_passwords(db: &Cluster, current: &Passwords, previous: &Passwords) {
             "{role} cannot log in with its password:\n{}",
             common::stderr(&out)
         );
-        let old = password(previous, role);
+        let old = previous.get(role);
         if old != pw {
             assert!(
                 !scram_verifies(&verifier, old),
@@ -822,25 +464,21 @@ fn assert_passwords(db: &Cluster, current: &Passwords, previous: &Passwords) {
 
 #[test]
 fn bootstrap_and_api_keys_on_postgres() {
-    let Some(tools) = pg_tools() else { return };
-    let db = Cluster::start(tools);
-    resemble_rds(&db);
-    let version: u32 = db.sql("SHOW server_version_num").parse().unwrap();
-    eprintln!("PostgreSQL {version}");
+    pg::for_each(bootstrap_and_api_keys);
+}
 
+fn bootstrap_and_api_keys(db: &Cluster) {
     // First run, then a second with one rotated password: same state, new password in force.
-    let first = passwords("One");
-    let out = run_bootstrap(&db, &first);
+    let first = Passwords::new("One");
+    let out = db.run_bootstrap(&first);
     let first_stderr = common::stderr(&out);
-    let after_first = state(&db);
+    let after_first = state(db);
     let verifiers_first =
         db.sql("SELECT rolname, rolpassword FROM pg_authid WHERE rolcanlogin ORDER BY 1");
 
-    let mut second = first.clone();
-    second[1].1 = "RotatedAuthAdmin0123456789abcdefXYZ".into();
-    assert_eq!(second[1].0, "supabase_auth_admin");
-    run_bootstrap(&db, &second);
-    assert_eq!(state(&db), after_first, "the second run changed the state");
+    let second = first.with("supabase_auth_admin", "RotatedAuthAdmin0123456789abcdefXYZ");
+    db.run_bootstrap(&second);
+    assert_eq!(state(db), after_first, "the second run changed the state");
     let verifiers_second =
         db.sql("SELECT rolname, rolpassword FROM pg_authid WHERE rolcanlogin ORDER BY 1");
     let auth_admin = |all: &str| {
@@ -856,10 +494,8 @@ fn bootstrap_and_api_keys_on_postgres() {
     );
 
     // A malformed password stops the run before anything is committed, without printing it.
-    let mut bad = second.clone();
-    bad[3].1 = "not-letters-and-digits-0123456789".into();
-    assert_eq!(bad[3].0, "supabase_admin");
-    let out = try_bootstrap(&db, &bad);
+    let bad = second.with("supabase_admin", "not-letters-and-digits-0123456789");
+    let out = db.try_bootstrap(&bad);
     assert!(
         !out.status.success(),
         "bootstrap.sql accepted a malformed password"
@@ -871,31 +507,23 @@ fn bootstrap_and_api_keys_on_postgres() {
         "{}",
         common::stderr(&out)
     );
-    let out = try_bootstrap(
-        &db,
-        &[
-            bad[0].clone(),
-            bad[1].clone(),
-            bad[2].clone(),
-            ("unused", String::new()),
-        ],
-    );
+    let out = db.try_bootstrap(&bad.without("supabase_admin"));
     assert!(common::stderr(&out).contains("psql variable supabase_admin_password is not set"));
     assert!(
         !out.status.success(),
         "bootstrap.sql ran without a password variable"
     );
-    assert_eq!(state(&db), after_first, "a failed run changed the state");
+    assert_eq!(state(db), after_first, "a failed run changed the state");
 
-    assert_roles(&db, &first_stderr, &second);
-    assert_schemas_and_grants(&db);
-    assert_passwords(&db, &second, &first);
-    assert_default_privileges_apply(&db, &second);
-    assert_eq!(state(&db), after_first);
+    assert_roles(db, &first_stderr, &second);
+    assert_schemas_and_grants(db);
+    assert_passwords(db, &second, &first);
+    assert_default_privileges_apply(db, &second);
+    assert_eq!(state(db), after_first);
 
     // The services migrate: GoTrue, Storage and Realtime create their objects as their own roles
     // (unqualified names land in the schema their search_path names).
-    let auth_pw = password(&second, "supabase_auth_admin");
+    let auth_pw = second.get("supabase_auth_admin");
     db.sql_as(
         "supabase_auth_admin",
         Some(auth_pw),
@@ -907,12 +535,12 @@ fn bootstrap_and_api_keys_on_postgres() {
     );
     db.sql_as(
         "supabase_storage_admin",
-        Some(password(&second, "supabase_storage_admin")),
+        Some(second.get("supabase_storage_admin")),
         "CREATE TABLE objects (id uuid PRIMARY KEY, name text)",
     );
     db.sql_as(
         "supabase_admin",
-        Some(password(&second, "supabase_admin")),
+        Some(second.get("supabase_admin")),
         "CREATE TABLE _realtime.tenants (id bigserial PRIMARY KEY); CREATE SCHEMA IF NOT EXISTS realtime;",
     );
     let objects = "SELECT c.oid, c.relname, c.relnamespace::regnamespace, c.relowner::regrole, c.relacl
@@ -939,7 +567,7 @@ fn bootstrap_and_api_keys_on_postgres() {
     let uid_source = db.sql("SELECT prosrc FROM pg_proc WHERE oid = 'auth.uid()'::regprocedure");
 
     // An upgrade re-runs the bootstrap: the services' objects are untouched.
-    run_bootstrap(&db, &second);
+    db.run_bootstrap(&second);
     assert_eq!(
         db.sql(objects),
         migrated,
@@ -950,7 +578,7 @@ fn bootstrap_and_api_keys_on_postgres() {
         uid_source
     );
     assert!(db.truthy("SELECT has_table_privilege('postgres', 'auth.users', 'SELECT')"));
-    let after_upgrade = state(&db);
+    let after_upgrade = state(db);
     let without_realtime_schema: Vec<&str> = after_upgrade
         .lines()
         .filter(|l| !l.starts_with("schema realtime "))
@@ -962,7 +590,7 @@ fn bootstrap_and_api_keys_on_postgres() {
     );
 
     // API keys: minted when the slots are empty...
-    let minted = run_mint(&db, JWT_SECRET, "", "");
+    let minted = run_mint(db, JWT_SECRET, "", "");
     assert!(minted.changed);
     let now = unix_now();
     for (token, role) in [
@@ -980,7 +608,7 @@ fn bootstrap_and_api_keys_on_postgres() {
     assert_ne!(minted.anon, minted.service_role);
 
     // ...kept when they are valid...
-    let kept = run_mint(&db, JWT_SECRET, &minted.anon, &minted.service_role);
+    let kept = run_mint(db, JWT_SECRET, &minted.anon, &minted.service_role);
     assert!(!kept.changed);
     assert_eq!(
         (&kept.anon, &kept.service_role),
@@ -994,7 +622,7 @@ fn bootstrap_and_api_keys_on_postgres() {
         &header,
         &serde_json::json!({"role": "anon", "iss": "supabase", "iat": now, "exp": now + 86_400}),
     );
-    let replaced = run_mint(&db, JWT_SECRET, &foreign, &minted.service_role);
+    let replaced = run_mint(db, JWT_SECRET, &foreign, &minted.service_role);
     assert!(replaced.changed);
     assert_ne!(replaced.anon, foreign);
     verify_api_key(&replaced.anon, JWT_SECRET, "anon");
@@ -1008,19 +636,19 @@ fn bootstrap_and_api_keys_on_postgres() {
         &header,
         &serde_json::json!({"role": "service_role", "iss": "supabase", "iat": now - 7200, "exp": now - 3600}),
     );
-    let renewed = run_mint(&db, JWT_SECRET, &minted.anon, &expired);
+    let renewed = run_mint(db, JWT_SECRET, &minted.anon, &expired);
     assert!(renewed.changed);
     assert_eq!(renewed.anon, minted.anon);
     assert_ne!(renewed.service_role, expired);
     verify_api_key(&renewed.service_role, JWT_SECRET, "service_role");
 
-    let swapped = run_mint(&db, JWT_SECRET, &minted.service_role, "not-a-jwt");
+    let swapped = run_mint(db, JWT_SECRET, &minted.service_role, "not-a-jwt");
     assert!(swapped.changed);
     verify_api_key(&swapped.anon, JWT_SECRET, "anon");
     verify_api_key(&swapped.service_role, JWT_SECRET, "service_role");
 
     // A weak secret is refused without being printed.
-    let out = try_mint(&db, "Short0123456789", &minted.anon, &minted.service_role);
+    let out = try_mint(db, "Short0123456789", &minted.anon, &minted.service_role);
     assert!(
         !out.status.success(),
         "mint-api-keys.sql accepted a 15-character secret"
@@ -1032,7 +660,7 @@ fn bootstrap_and_api_keys_on_postgres() {
     );
 
     // A rotated JWT secret invalidates both keys.
-    let rotated = run_mint(&db, OTHER_SECRET, &minted.anon, &minted.service_role);
+    let rotated = run_mint(db, OTHER_SECRET, &minted.anon, &minted.service_role);
     assert!(rotated.changed);
     verify_api_key(&rotated.anon, OTHER_SECRET, "anon");
     verify_api_key(&rotated.service_role, OTHER_SECRET, "service_role");

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -28,7 +30,9 @@ pub fn base_config() -> String {
 pub fn checked(text: &str) -> Checked {
     match check_text("service-tiers.yaml", text.to_string(), TODAY) {
         Ok(checked) => checked,
-        Err(supabase_aws_gen::Error::Invalid(report)) => panic!("config invalid:\n{}", report.render(false)),
+        Err(supabase_aws_gen::Error::Invalid(report)) => {
+            panic!("config invalid:\n{}", report.render(false))
+        }
         Err(e) => panic!("{e}"),
     }
 }
@@ -64,7 +68,11 @@ pub struct TempDir(pub Utf8PathBuf);
 
 impl TempDir {
     pub fn new(name: &str) -> Self {
-        let base = std::env::temp_dir().join(format!("sag-test-{}-{name}-{}", std::process::id(), unique()));
+        let base = std::env::temp_dir().join(format!(
+            "sag-test-{}-{name}-{}",
+            std::process::id(),
+            unique()
+        ));
         std::fs::create_dir_all(&base).unwrap();
         Self(Utf8PathBuf::from_path_buf(PathBuf::from(base)).unwrap())
     }
@@ -95,7 +103,10 @@ fn unique() -> u64 {
 /// Whether a tool is on PATH (probed with `--version`, which every tool we use answers without
 /// side effects). In CI (`REQUIRE_TOOLS=1`) a missing tool fails the test.
 pub fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         missing(name, "on PATH");
     }
@@ -105,6 +116,9 @@ pub fn tool(name: &str) -> bool {
 /// Reports a missing tool (`searched`: where it was looked for): a failure in CI
 /// (`REQUIRE_TOOLS=1`), otherwise a loud skip.
 pub fn missing(what: &str, searched: &str) {
-    assert!(std::env::var_os("REQUIRE_TOOLS").is_none(), "{what} is required (REQUIRE_TOOLS is set) but not {searched}");
+    assert!(
+        std::env::var_os("REQUIRE_TOOLS").is_none(),
+        "{what} is required (REQUIRE_TOOLS is set) but not {searched}"
+    );
     eprintln!("SKIPPED: {what} is not {searched}; CI runs this with REQUIRE_TOOLS=1");
 }

@@ -169,16 +169,22 @@ BEGIN
     END IF;
   END LOOP;
 
-  -- Realtime needs logical replication. On RDS that is membership in rds_replication.
+  -- Realtime (supabase_admin) creates a logical replication slot for every tenant: without the
+  -- right it cannot stream a single change, so a refusal fails the Job. On RDS the right is
+  -- membership in rds_replication, which the master may grant (RDS User Guide, "Understanding
+  -- the rds_superuser role").
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_replication') THEN
-    RAISE WARNING 'bootstrap.sql: role rds_replication does not exist (not RDS?): give supabase_admin replication rights yourself, Realtime needs them';
+    IF NOT (SELECT rolreplication FROM pg_roles WHERE rolname = 'supabase_admin') THEN
+      RAISE EXCEPTION 'bootstrap.sql: role rds_replication does not exist (is this Amazon RDS?) and supabase_admin lacks REPLICATION; Realtime could not stream changes'
+        USING HINT = 'On RDS, rds_replication always exists. Elsewhere, as a superuser: ALTER ROLE supabase_admin REPLICATION; then re-run the Job.';
+    END IF;
   ELSIF NOT EXISTS (SELECT FROM pg_auth_members
                     WHERE roleid = 'rds_replication'::regrole AND member = 'supabase_admin'::regrole) THEN
     BEGIN
       GRANT rds_replication TO supabase_admin;
-    EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING 'bootstrap.sql: could not grant rds_replication to supabase_admin (%: %); Realtime will not be able to stream changes',
-        SQLSTATE, SQLERRM;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE EXCEPTION 'bootstrap.sql: % may not grant rds_replication to supabase_admin (%); Realtime could not stream changes', current_user, SQLERRM
+        USING HINT = 'Run the Job as the RDS master user (a member of rds_superuser), or GRANT rds_replication TO supabase_admin as that user, then re-run the Job.';
     END;
   END IF;
 END
