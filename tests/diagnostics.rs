@@ -207,3 +207,41 @@ fn no_smtp_relay_warns_outside_throwaway_tiers() {
     let with_relay = text.replace("      tier: dev\n", &format!("      tier: dev\n{smtp}"));
     assert!(common::checked(&with_relay).warnings.items.iter().all(|d| d.code != "no-smtp"));
 }
+
+const STORAGE_AT_SCALE: &str = "          hpa: { min: 2, max: 4, cpu_target: 70 }\n        storage:\n          replicas: 2\n          db_pool: 20\n          hpa: { min: 2, max: 10, cpu_target: 70 }\n";
+
+#[test]
+fn connection_budget_over_the_instance_default() {
+    // Storage alone: 11 pods x (20 + 1) = 231 connections; db.t4g.micro allows about 82.
+    rejected("connection_budget", edited(&[("          hpa: { min: 2, max: 4, cpu_target: 70 }\n", STORAGE_AT_SCALE)]), &["connection-budget"]);
+}
+
+#[test]
+fn connection_budget_over_an_explicit_max_connections() {
+    rejected(
+        "connection_budget_explicit",
+        edited(&[("      deletion_protection: false\n", "      deletion_protection: false\n      max_connections: 60\n")]),
+        &["connection-budget"],
+    );
+}
+
+#[test]
+fn connection_budget_fits_a_raised_max_connections() {
+    let text = edited(&[
+        ("          hpa: { min: 2, max: 4, cpu_target: 70 }\n", STORAGE_AT_SCALE),
+        ("      deletion_protection: false\n", "      deletion_protection: false\n      max_connections: 400\n"),
+    ]);
+    check_text("service-tiers.yaml", text, common::TODAY).expect("a max_connections that covers the worst case is accepted");
+}
+
+#[test]
+fn connection_budget_needs_known_class_memory_and_pools() {
+    rejected(
+        "connection_budget_unknown",
+        edited(&[
+            ("instance_class: db.t4g.micro", "instance_class: db.x2g.large"),
+            ("          replicas: 2\n", "          replicas: 2\n          db_pool: 5\n"),
+        ]),
+        &["unknown-max-connections", "ignored-value"],
+    );
+}

@@ -133,6 +133,7 @@ struct ComponentRow {
     autoscaling: String,
     requests: String,
     limits: String,
+    db_pool: String,
 }
 
 #[derive(Serialize)]
@@ -178,6 +179,7 @@ pub fn environment_readme(
             },
             requests: format!("{} / {}", c.resources.requests.cpu, c.resources.requests.memory),
             limits: format!("{} / {}", c.resources.limits.cpu, c.resources.limits.memory),
+            db_pool: c.db_pool.map_or_else(|| "-".to_string(), |n| n.to_string()),
         })
         .collect();
     let roles: Vec<RoleRow> =
@@ -192,6 +194,11 @@ pub fn environment_readme(
         r.max_allocated_storage_gib,
         r.backup_retention_days
     );
+    let budget = crate::plan::connections::budget(s);
+    let connections = match (budget.limit.max_connections(), budget.headroom()) {
+        (Some(max), Some(headroom)) => format!("at most {} of max_connections {max} (headroom {headroom})", budget.total()),
+        _ => format!("at most {}", budget.total()),
+    };
     let body = templates()
         .get_template("environment-readme.md")
         .and_then(|t| {
@@ -205,6 +212,7 @@ pub fn environment_readme(
                 cluster => names.cluster.as_str(),
                 k8s_version => s.eks.version.as_str(),
                 database,
+                connections,
                 bucket => names.storage_bucket.as_str(),
                 secret_prefix => names.secret_prefix.as_str(),
                 state_bucket => env.identity.state.bucket.as_str(),

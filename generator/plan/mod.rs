@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod common;
+pub mod connections;
 pub mod core;
 pub mod iam;
 pub mod naming;

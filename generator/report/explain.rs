@@ -1,4 +1,5 @@
-//! `explain`: an environment's resolved configuration, each value with where it came from.
+//! `explain`: an environment's resolved configuration, each value with where it came from, and
+//! its database connection budget.
 
 use std::fmt::Write;
 
@@ -39,6 +40,13 @@ pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<S
             .unwrap_or_default();
         let line = format!("{path} = {value}");
         let _ = writeln!(out, "{line:<width$}  # {}{place}", provenance.origin);
+    }
+    // The budget follows from several keys (pools, HPA maxima, the instance class): shown with
+    // the whole environment, and with any key it depends on.
+    let budget_keys = ["supabase", "rds"];
+    if prefix.is_root() || prefix.segments().first().is_some_and(|s| matches!(s, Seg::Key(k) if budget_keys.contains(&k.as_str()))) {
+        out.push('\n');
+        out.push_str(&crate::plan::connections::budget(&resolved.env.settings).render());
     }
     Ok(out)
 }

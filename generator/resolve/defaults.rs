@@ -26,6 +26,11 @@ pub const IMAGES: [(&str, &str, &str); 7] = [
     ("studio", "supabase/studio", "2026.02.16-sha-26c615c"),
 ];
 
+/// Database pool per pod of each component that connects (`db_pool`): small enough that the
+/// smallest tier fits its instance's connection budget (see `plan/connections.rs`); tiers with
+/// bigger databases raise them.
+pub const DB_POOLS: [(&str, u32); 5] = [("postgrest", 5), ("gotrue", 5), ("realtime", 3), ("storage", 5), ("meta", 2)];
+
 /// The defaults layer, shaped like a tier.
 pub fn builtin() -> Value {
     let components: serde_json::Map<String, Value> = IMAGES
@@ -39,6 +44,7 @@ pub fn builtin() -> Value {
                     "limits": { "cpu": "500m", "memory": "512Mi" },
                 },
                 "hpa": null,
+                "db_pool": DB_POOLS.iter().find(|(n, _)| n == name).map(|(_, pool)| *pool),
             });
             ((*name).to_string(), component)
         })
@@ -72,6 +78,7 @@ pub fn builtin() -> Value {
             "backup_window": "02:00-03:00",
             "maintenance_window": "sun:03:30-sun:04:30",
             "log_retention_days": 30,
+            "max_connections": null,
         },
         "s3": {
             "versioning": true,

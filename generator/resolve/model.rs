@@ -268,6 +268,10 @@ pub struct RdsSettings {
     pub maintenance_window: String,
     /// Days to keep the exported PostgreSQL logs.
     pub log_retention_days: u32,
+    /// `max_connections` in the parameter group; `null` keeps the RDS default
+    /// (`LEAST({DBInstanceClassMemory/9531392}, 5000)`), which the connection budget estimates
+    /// from the instance class.
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
@@ -343,6 +347,10 @@ pub struct Component {
     pub resources: Resources,
     /// Autoscaling bounds; `null` keeps the replica count fixed.
     pub hpa: Option<Hpa>,
+    /// Database connections one pod may open (the component's pool-size setting); `null` for
+    /// components without a database connection (kong, studio). For meta, which has no such
+    /// setting, the concurrent Studio requests budgeted (one connection each).
+    pub db_pool: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

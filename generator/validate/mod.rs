@@ -4,6 +4,7 @@
 //! each environment (whose overrides may break them); duplicates collapse in the report.
 
 mod access;
+mod connections;
 mod cost;
 mod names;
 mod network;
@@ -23,6 +24,7 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
     for tier in model.tiers.values() {
         let mut check = Check::new(model.locator(&tier.layered, KeyPath::root().key("tiers").key(&tier.name)), &mut out);
         sizing::check(&tier.settings, &mut check);
+        connections::check(&tier.settings, &mut check);
         versions::check(&tier.settings, today, &mut check);
     }
     for resolved in &model.environments {
@@ -30,6 +32,7 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         let fallback = KeyPath::root().key("environments").key(&env.id.region).key(&env.id.name);
         let mut check = Check::new(model.locator(&resolved.layered, fallback), &mut out);
         sizing::check(&env.settings, &mut check);
+        connections::check(&env.settings, &mut check);
         versions::check(&env.settings, today, &mut check);
         network::check_environment(env, &mut check);
         access::check_environment(env, &mut check);

@@ -87,6 +87,17 @@ resource "aws_db_parameter_group" "this" {
     apply_method = "immediate"
   }
 
+  # Only when the config sets rds.max_connections; otherwise the RDS default formula applies.
+  dynamic "parameter" {
+    for_each = var.max_connections > 0 ? [var.max_connections] : []
+
+    content {
+      name         = "max_connections"
+      value        = tostring(parameter.value)
+      apply_method = "pending-reboot"
+    }
+  }
+
   lifecycle {
     # A major upgrade brings a new family: create the new group before the old one goes.
     create_before_destroy = true

@@ -32,6 +32,12 @@ pub const LOGIN_ROLES: [&str; 4] = [
     "supabase_storage_admin",
     "supabase_admin",
 ];
+/// The event triggers (name, event) bootstrap.sql creates so PostgREST reloads its schema cache;
+/// each runs the function `extensions.<name>()`.
+pub const PGRST_EVENT_TRIGGERS: [(&str, &str); 2] = [
+    ("pgrst_reload_on_ddl_command_end", "ddl_command_end"),
+    ("pgrst_reload_on_sql_drop", "sql_drop"),
+];
 /// The roles PostgREST, Storage and Realtime switch to per request.
 pub const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 
@@ -244,7 +250,9 @@ impl Cluster {
                 "local all {ADMIN} trust\n\
                  local all {MASTER} trust\n\
                  local all all scram-sha-256\n\
-                 hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                 hostssl all all 127.0.0.1/32 scram-sha-256\n\
+                 local replication all scram-sha-256\n\
+                 hostssl replication all 127.0.0.1/32 scram-sha-256\n"
             ),
         )
         .unwrap();
@@ -356,6 +364,65 @@ impl Cluster {
         // Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html). PostgreSQL 16+ lets a
         // CREATEROLE role grant only roles it administers.
         self.sql("GRANT rds_replication TO rds_superuser WITH ADMIN OPTION");
+
+        // "You can use the main user account (default, postgres) to create, modify, rename, and
+        // delete event triggers." (RDS User Guide, Event triggers for RDS for PostgreSQL,
+        // PostgreSQL.Concepts.General.FeatureSupport.EventTriggers.html). Vanilla PostgreSQL (15
+        // and 17) lets only superusers run CREATE EVENT TRIGGER, so the superuser runs that one
+        // statement for the master, for the triggers bootstrap.sql creates (its section 10): on
+        // functions of the master that start empty; the bootstrap replaces their bodies.
+        let mut sql = format!("CREATE SCHEMA IF NOT EXISTS extensions AUTHORIZATION {MASTER};");
+        for (name, event) in PGRST_EVENT_TRIGGERS {
+            sql.push_str(&format!(
+                "CREATE FUNCTION extensions.{name}() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';
+                 ALTER FUNCTION extensions.{name}() OWNER TO {MASTER};
+                 CREATE EVENT TRIGGER {name} ON {event} EXECUTE FUNCTION extensions.{name}();"
+            ));
+        }
+        self.sql(&sql);
+
+        // BYPASSRLS for service_role: AWS lists "Create roles for users and grant privileges to
+        // users" among rds_superuser's abilities (page above) without naming BYPASSRLS; the
+        // bootstrap fails loudly where it is refused. Vanilla PostgreSQL 16+ lets a role give
+        // BYPASSRLS when it has it itself (and administers the role): the master gets it, and
+        // the bootstrap's own ALTER ROLE runs. PostgreSQL 15 reserves it to superusers: the
+        // superuser creates service_role with it, as the bootstrap would.
+        if self.major() >= 16 {
+            self.sql(&format!("ALTER ROLE {MASTER} BYPASSRLS"));
+        } else {
+            self.sql("CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS");
+        }
+
+        // SET on log_min_messages, which bootstrap.sql (section 11) grants to supabase_admin for
+        // Realtime's tenant migration 20230328144023 (a function declared `SET log_min_messages
+        // TO 'fatal'`; supabase/realtime#1326). PostgreSQL 15+ lets a holder of the privilege WITH
+        // GRANT OPTION grant it (GRANT SET ON PARAMETER). AWS documents no parameter privileges
+        // for rds_superuser (page above): this is an assumption, not a documented fact, and the
+        // bootstrap fails loudly where RDS does not hold it (tests/contracts_realtime.rs removes it
+        // again and shows that failure).
+        self.sql("GRANT SET ON PARAMETER log_min_messages TO rds_superuser WITH GRANT OPTION");
+    }
+
+    /// Takes back one ability `rds_superuser_abilities` emulates ("event triggers" or
+    /// "bypassrls"), before the first bootstrap, to show what the bootstrap does where the server
+    /// refuses it.
+    pub fn withdraw_rds_superuser_ability(&self, ability: &str) {
+        match ability {
+            "event triggers" => {
+                for (name, _) in PGRST_EVENT_TRIGGERS {
+                    self.sql(&format!(
+                        "DROP EVENT TRIGGER {name}; DROP FUNCTION extensions.{name}();"
+                    ));
+                }
+            }
+            "bypassrls" if self.major() >= 16 => {
+                self.sql(&format!("ALTER ROLE {MASTER} NOBYPASSRLS"));
+            }
+            "bypassrls" => {
+                self.sql("DROP ROLE service_role");
+            }
+            other => panic!("no emulated ability {other:?}"),
+        }
     }
 
     /// initdb / pg_ctl of this installation, as an unprivileged user when the test runs as root.

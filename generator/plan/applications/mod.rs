@@ -10,7 +10,7 @@ use crate::resolve::model::{CapacityType, Component as Sizing, EnvId, Environmen
 use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
 use values::{
     AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Ingress, Kong, NetworkPolicy,
-    Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
+    Pooled, Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
 };
 
 /// TLS 1.3 with 1.2 as the floor, the AWS-recommended policy for ALB HTTPS listeners.
@@ -104,9 +104,10 @@ fn values(env: &Environment, names: &Names) -> Values {
             },
         },
         kong: Kong { component: component(&components.kong), worker_processes: 2 },
-        postgrest: component(&components.postgrest),
+        postgrest: pooled(&components.postgrest, s.supabase.hpa_enabled),
         gotrue: Gotrue {
             component: component(&components.gotrue),
+            db_pool: db_pool(&components.gotrue),
             disable_signup: false,
             mailer_autoconfirm: s.throwaway,
             smtp: env.identity.smtp.as_ref().map(|m| values::Smtp {
@@ -116,9 +117,10 @@ fn values(env: &Environment, names: &Names) -> Values {
                 sender_name: m.sender_name.clone(),
             }),
         },
-        realtime: component(&components.realtime),
+        realtime: pooled(&components.realtime, s.supabase.hpa_enabled),
         storage: Storage {
             component: component(&components.storage),
+            db_pool: db_pool(&components.storage),
             bucket: names.storage_bucket.clone(),
             file_size_limit_bytes: 50 * 1024 * 1024,
             service_account: account(WorkloadRole::Storage),
@@ -150,6 +152,15 @@ fn values(env: &Environment, names: &Names) -> Values {
 
 fn image((repository, tag): (&str, &str)) -> Image {
     Image { repository: repository.to_string(), tag: tag.to_string() }
+}
+
+/// A component's pool (validation guarantees every connecting component has one).
+fn db_pool(sizing: &Sizing) -> u32 {
+    sizing.db_pool.unwrap_or(1)
+}
+
+fn pooled(sizing: &Sizing, hpa_enabled: bool) -> Pooled {
+    Pooled { component: component(sizing, hpa_enabled), db_pool: db_pool(sizing) }
 }
 
 fn component(sizing: &Sizing, hpa_enabled: bool) -> Component {

@@ -16,9 +16,9 @@ pub struct Values {
     pub database: Database,
     pub secrets: Secrets,
     pub kong: Kong,
-    pub postgrest: Component,
+    pub postgrest: Pooled,
     pub gotrue: Gotrue,
-    pub realtime: Component,
+    pub realtime: Pooled,
     pub storage: Storage,
     pub meta: Component,
     pub studio: Studio,
@@ -163,6 +163,18 @@ pub struct Component {
     pub autoscaling: Autoscaling,
 }
 
+/// A component with a database pool: its pool-size setting, per pod (the generator checks that
+/// every pool at the maximum pods fits the instance's max_connections).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pooled {
+    #[serde(flatten)]
+    pub component: Component,
+    /// Database connections one pod's pool may open.
+    #[schemars(range(min = 1))]
+    pub db_pool: u32,
+}
+
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Kong {
@@ -178,6 +190,9 @@ pub struct Kong {
 pub struct Gotrue {
     #[serde(flatten)]
     pub component: Component,
+    /// Database connections one pod's pool may open (GoTrue's own default is unlimited).
+    #[schemars(range(min = 1))]
+    pub db_pool: u32,
     pub disable_signup: bool,
     /// Confirm email addresses without sending mail (throwaway tiers only).
     pub mailer_autoconfirm: bool,
@@ -202,6 +217,9 @@ pub struct Smtp {
 pub struct Storage {
     #[serde(flatten)]
     pub component: Component,
+    /// Database connections one pod's pool may open.
+    #[schemars(range(min = 1))]
+    pub db_pool: u32,
     /// The S3 bucket (the pod reaches it with its IAM role: no static keys).
     pub bucket: String,
     /// Largest upload, in bytes.

@@ -58,6 +58,12 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
         Input::tfvar(Variable::new("storage_type", TfType::String, "gp2, gp3, io1 or io2.").default(s("gp3")), storage),
         Input::tfvar(Variable::new("multi_az", TfType::Bool, "Keep a synchronous standby in another zone.").default(true), r.multi_az),
         num("backup_retention_days", "Days of automated backups (0 to 35).", r.backup_retention_days),
+        Input::tfvar(
+            Variable::new("max_connections", TfType::Number, "max_connections in the parameter group; 0 keeps the RDS default, LEAST({DBInstanceClassMemory/9531392}, 5000).")
+                .default(0)
+                .validate("var.max_connections >= 0 && floor(var.max_connections) == var.max_connections", "max_connections is a whole number, 0 for the RDS default."),
+            r.max_connections.unwrap_or(0),
+        ),
         Input::tfvar(Variable::new("backup_window", TfType::String, "Daily backup window, UTC."), r.backup_window.as_str()),
         Input::tfvar(Variable::new("maintenance_window", TfType::String, "Weekly maintenance window, UTC."), r.maintenance_window.as_str()),
         Input::tfvar(Variable::new("deletion_protection", TfType::Bool, "Refuse to delete the instance.").default(true), r.deletion_protection),
@@ -147,6 +153,14 @@ fn blocks() -> Vec<Block> {
             .block(parameter("log_connections", "1", false))
             .block(parameter("log_disconnections", "1", false))
             .block(parameter("log_lock_waits", "1", false))
+            .comment("Only when the config sets rds.max_connections; otherwise the RDS default formula applies.")
+            .block(
+                Block::new("dynamic", &["parameter"])
+                    .attr("for_each", e("var.max_connections > 0 ? [var.max_connections] : []"))
+                    .child("content", |c| {
+                        c.attr("name", s("max_connections")).attr("value", e("tostring(parameter.value)")).attr("apply_method", s("pending-reboot"))
+                    }),
+            )
             .child("lifecycle", |b| {
                 b.comment("A major upgrade brings a new family: create the new group before the old one goes.")
                     .attr("create_before_destroy", true)

@@ -117,7 +117,10 @@ The non-root UID (= GID) each image is built to run as:
   kong      1001  user `kong` of the official image (Ubuntu 24.04 base: 1000 is `ubuntu`)
   postgrest 1000  the image config sets User=1000 (static binary, no passwd file)
   gotrue    1000  user `supabase` (adduser -u 1000) of supabase/auth
-  realtime 65534  `nobody`, which the image's run.sh drops to and which owns /app
+  realtime 65534  `nobody`, which owns /app. The image's run.sh would switch to it with
+                  `sudo -E -u nobody`, which cannot work without privilege escalation: the pod
+                  runs as nobody from the start and the chart runs run.sh's steps itself
+                  (templates/realtime/deployment.yaml)
   storage   1000  user `node` of the node:alpine base
   meta      1000  user `node` of the node base
   studio    1000  user `node` of the node:22-slim base

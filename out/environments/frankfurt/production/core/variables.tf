@@ -158,6 +158,17 @@ variable "backup_retention_days" {
   type        = number
 }
 
+variable "max_connections" {
+  description = "max_connections in the parameter group; 0 keeps the RDS default, LEAST({DBInstanceClassMemory/9531392}, 5000)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.max_connections >= 0 && floor(var.max_connections) == var.max_connections
+    error_message = "max_connections is a whole number, 0 for the RDS default."
+  }
+}
+
 variable "backup_window" {
   description = "Daily backup window, UTC."
   type        = string

