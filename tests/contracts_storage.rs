@@ -156,6 +156,9 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
     pg::for_each(|db| {
         let set = db.bootstrap();
         migrate(db, &set);
+        // One Storage request as an API role, over supabase_storage_admin's connection.
+        let as_api =
+            |role: &str, sub: &str, body: &str| storage(db, &set, &request(role, sub, body));
 
         // A project's policies (what a user writes in Studio): authenticated users read and write
         // their own objects in bucket avatars; anon has no policy.
@@ -174,14 +177,10 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
         // The switch itself, for each role Storage uses (anon, authenticated, and service_role for
         // the service key and asSuperUser()).
         for role in API_ROLES {
-            let out = storage(
-                db,
-                &set,
-                &request(
-                    role,
-                    "",
-                    "SELECT current_user, storage.caller_bypasses_rls();",
-                ),
+            let out = as_api(
+                role,
+                "",
+                "SELECT current_user, storage.caller_bypasses_rls();",
             );
             let expected = format!("{role}|{}", if role == "service_role" { "t" } else { "f" });
             assert!(
@@ -192,18 +191,14 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
 
         // authenticated uploads its object (insert under RLS, as Storage's upload does) and lists
         // only its own.
-        let out = storage(
-            db,
-            &set,
-            &request(
-                "authenticated",
-                ALICE,
-                &format!(
-                    "INSERT INTO storage.objects (bucket_id, name, owner, owner_id, metadata)
+        let out = as_api(
+            "authenticated",
+            ALICE,
+            &format!(
+                "INSERT INTO storage.objects (bucket_id, name, owner, owner_id, metadata)
                      VALUES ('avatars', 'alice/me.png', '{ALICE}', '{ALICE}', '{{\"size\": 3}}')
                      RETURNING name;
                      SELECT count(*) FROM storage.objects;"
-                ),
             ),
         );
         assert!(
@@ -212,15 +207,11 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
         );
 
         // service_role (the service key) writes anywhere and sees everything, bypassing RLS.
-        let out = storage(
-            db,
-            &set,
-            &request(
-                "service_role",
-                "",
-                "INSERT INTO storage.objects (bucket_id, name, owner_id) VALUES ('avatars', 'system/logo.png', NULL);
-                 SELECT 'objects=' || count(*) FROM storage.objects;",
-            ),
+        let out = as_api(
+            "service_role",
+            "",
+            "INSERT INTO storage.objects (bucket_id, name, owner_id) VALUES ('avatars', 'system/logo.png', NULL);
+             SELECT 'objects=' || count(*) FROM storage.objects;",
         );
         assert!(
             out.lines().any(|l| l == "objects=2"),
@@ -228,27 +219,19 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
         );
 
         // authenticated sees its one object, not the service's.
-        let out = storage(
-            db,
-            &set,
-            &request(
-                "authenticated",
-                ALICE,
-                "SELECT 'visible=' || count(*) FROM storage.objects;",
-            ),
+        let out = as_api(
+            "authenticated",
+            ALICE,
+            "SELECT 'visible=' || count(*) FROM storage.objects;",
         );
         assert!(out.lines().any(|l| l == "visible=1"), "{out}");
 
         // anon: no policy, so nothing is visible and an upload is refused by RLS, not by a
         // missing privilege or role switch.
-        let out = storage(
-            db,
-            &set,
-            &request(
-                "anon",
-                "",
-                "SELECT 'visible=' || count(*) FROM storage.objects;",
-            ),
+        let out = as_api(
+            "anon",
+            "",
+            "SELECT 'visible=' || count(*) FROM storage.objects;",
         );
         assert!(out.lines().any(|l| l == "visible=0"), "{out}");
         let refused = db.try_sql(
@@ -267,14 +250,10 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
         );
 
         // Storage deletes with storage.allow_delete_query set (setScope), as service_role.
-        let out = storage(
-            db,
-            &set,
-            &request(
-                "service_role",
-                "",
-                "DELETE FROM storage.objects WHERE name = 'system/logo.png' RETURNING name;",
-            ),
+        let out = as_api(
+            "service_role",
+            "",
+            "DELETE FROM storage.objects WHERE name = 'system/logo.png' RETURNING name;",
         );
         assert!(out.lines().any(|l| l == "system/logo.png"), "{out}");
 
