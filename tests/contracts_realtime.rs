@@ -758,13 +758,17 @@ fn realtime_switches_the_self_host_tenant_to_tls_before_serving() {
 }
 
 /// config/runtime.exs at v2.78.15 raises at boot unless DASHBOARD_USER and DASHBOARD_PASSWORD are
-/// set (DASHBOARD_AUTH defaults to basic_auth; "zta" needs Cloudflare's CF_TEAM_DOMAIN).
+/// set (DASHBOARD_AUTH defaults to basic_auth; "zta" needs Cloudflare's CF_TEAM_DOMAIN). The
+/// password is the dashboard's own secret (`secrets.names.dashboardPassword`), synced by External
+/// Secrets: never SECRET_KEY_BASE, which whoever is given the dashboard password must not hold.
 #[test]
 fn realtime_has_the_dashboard_credentials_its_config_requires() {
     for environment in ["ireland/development", "frankfurt/production"] {
-        let Some(container) = rendered_realtime(environment) else {
+        let Some(helm) = common::chart::helm() else {
             return;
         };
+        let rendered = common::chart::render(&helm, environment);
+        let container = rendered.container("realtime");
         let names: Vec<&str> = container["env"]
             .as_array()
             .map(|e| e.iter().filter_map(|v| v["name"].as_str()).collect())
@@ -775,5 +779,57 @@ fn realtime_has_the_dashboard_credentials_its_config_requires() {
                 "{environment}: Realtime would crash at boot: {required} is not set"
             );
         }
+
+        // DASHBOARD_PASSWORD -> Kubernetes Secret key -> ExternalSecret entry -> Secrets Manager name.
+        let password = container["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"] == "DASHBOARD_PASSWORD")
+            .unwrap();
+        let reference = &password["valueFrom"]["secretKeyRef"];
+        let (secret, key) = (
+            reference["name"].as_str().unwrap_or_else(|| {
+                panic!("{environment}: DASHBOARD_PASSWORD is not read from a Secret: {password}")
+            }),
+            reference["key"].as_str().unwrap(),
+        );
+        assert_ne!(
+            key, "secret-key-base",
+            "{environment}: DASHBOARD_PASSWORD is Realtime's SECRET_KEY_BASE: whoever gets the dashboard password holds the key base"
+        );
+        let remote = rendered
+            .docs
+            .iter()
+            .filter(|d| d["kind"] == "ExternalSecret" && d["spec"]["target"]["name"] == secret)
+            .flat_map(|d| d["spec"]["data"].as_array().into_iter().flatten())
+            .find(|entry| entry["secretKey"] == key)
+            .unwrap_or_else(|| {
+                panic!("{environment}: no ExternalSecret fills key {key} of Secret {secret}")
+            });
+        let values: Value = serde_saphyr::from_str(
+            &std::fs::read_to_string(common::chart::values_file(environment)).unwrap(),
+        )
+        .unwrap();
+        let names = &values["secrets"]["names"];
+        let dashboard = names["dashboardPassword"].as_str().unwrap_or_else(|| {
+            panic!("{environment}: the values name no secrets.names.dashboardPassword")
+        });
+        assert!(
+            dashboard.ends_with("/dashboard-password"),
+            "{environment}: secrets.names.dashboardPassword is {dashboard}"
+        );
+        assert_eq!(
+            remote["remoteRef"]["key"], dashboard,
+            "{environment}: DASHBOARD_PASSWORD ({secret}/{key}) must come from the dashboard-password secret"
+        );
+        assert!(
+            remote["remoteRef"]["property"].is_null(),
+            "{environment}: the dashboard password is the whole secret string: {remote}"
+        );
+        assert_ne!(
+            remote["remoteRef"]["key"], names["realtimeSecretKeyBase"],
+            "{environment}: DASHBOARD_PASSWORD comes from Realtime's SECRET_KEY_BASE secret"
+        );
     }
 }

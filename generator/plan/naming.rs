@@ -194,6 +194,7 @@ impl SecretKind {
             // Realtime's AES key: exactly 16 characters.
             Self::RealtimeDbEncKey => SecretSource::Generated { length: 16 },
             Self::MetaCryptoKey => SecretSource::Generated { length: 32 },
+            // HTTP basic auth of Realtime's dashboard: letters and digits only, so never a colon.
             Self::DashboardPassword => SecretSource::Generated { length: 32 },
             Self::DbPassword(_) => SecretSource::Generated { length: 40 },
             Self::Connection => SecretSource::Terraform,
@@ -208,7 +209,7 @@ impl SecretKind {
             Self::RealtimeSecretKeyBase => "Realtime SECRET_KEY_BASE (Phoenix)".into(),
             Self::RealtimeDbEncKey => "Realtime DB_ENC_KEY (16 characters)".into(),
             Self::MetaCryptoKey => "postgres-meta CRYPTO_KEY".into(),
-            Self::DashboardPassword => "Password of the Studio dashboard".into(),
+            Self::DashboardPassword => "Password of the Realtime dashboard (/admin, basic auth as user admin)".into(),
             Self::DbPassword(role) => format!("Password of the database login role {}", role.role_name()),
             Self::Connection => "Database address, port and name, and the ARN of the RDS-managed master secret".into(),
             Self::SmtpCredentials => "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)".into(),

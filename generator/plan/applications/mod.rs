@@ -92,6 +92,7 @@ fn values(env: &Environment, names: &Names) -> Values {
                 service_role_key: names.secret_name(SecretKind::ServiceRoleKey),
                 realtime_secret_key_base: names.secret_name(SecretKind::RealtimeSecretKeyBase),
                 realtime_db_enc_key: names.secret_name(SecretKind::RealtimeDbEncKey),
+                dashboard_password: names.secret_name(SecretKind::DashboardPassword),
                 meta_crypto_key: names.secret_name(SecretKind::MetaCryptoKey),
                 db_connection: names.secret_name(SecretKind::Connection),
                 db_passwords: DbPasswords {

@@ -94,6 +94,8 @@ pub struct SecretNames {
     pub service_role_key: String,
     pub realtime_secret_key_base: String,
     pub realtime_db_enc_key: String,
+    /// Basic-auth password of Realtime's dashboard (`/admin`), a secret of its own.
+    pub dashboard_password: String,
     pub meta_crypto_key: String,
     /// JSON: host, port, dbname, master_secret_arn.
     pub db_connection: String,

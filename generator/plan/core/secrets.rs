@@ -116,7 +116,7 @@ pub fn module(inputs: &[Input]) -> Module {
     Module {
         name: MODULE,
         summary: "Secrets Manager secrets under one prefix, encrypted with the environment's KMS key: generated ones \
-                  (JWT secret, Realtime SECRET_KEY_BASE and DB_ENC_KEY, postgres-meta crypto key, dashboard password, \
+                  (JWT secret, Realtime SECRET_KEY_BASE and DB_ENC_KEY, postgres-meta crypto key, Realtime dashboard password, \
                   one password per database login role) written from ephemeral random passwords through write-only \
                   arguments, so no value reaches state; empty slots for the anon and service_role keys the bootstrap \
                   Job signs (and the SMTP credentials the operator fills); and db-connection with the database's \

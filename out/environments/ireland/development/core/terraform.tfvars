@@ -81,7 +81,7 @@ generated_secrets = {
   }
   dashboard-password = {
     length      = 32
-    description = "Password of the Studio dashboard"
+    description = "Password of the Realtime dashboard (/admin, basic auth as user admin)"
   }
   db-password-authenticator = {
     length      = 40
