@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs postgres-meta (Studio's database backend, npm @supabase/postgres-meta) at the version
 # the chart pins, from tools/postgres-meta/{package.json,package-lock.json}, into
-# .cache/postgres-meta, for tests/contracts_meta.rs. Idempotent and quiet: reinstalls only when
+# .cache/postgres-meta, for tests/contracts/meta.rs. Idempotent and quiet: reinstalls only when
 # the pin files change. Prints nothing on success.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

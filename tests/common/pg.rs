@@ -398,7 +398,7 @@ impl Cluster {
         // TO 'fatal'`; supabase/realtime#1326). PostgreSQL 15+ lets a holder of the privilege WITH
         // GRANT OPTION grant it (GRANT SET ON PARAMETER). AWS documents no parameter privileges
         // for rds_superuser (page above): this is an assumption, not a documented fact, and the
-        // bootstrap fails loudly where RDS does not hold it (tests/contracts_realtime.rs removes it
+        // bootstrap fails loudly where RDS does not hold it (tests/contracts/realtime.rs removes it
         // again and shows that failure).
         self.sql("GRANT SET ON PARAMETER log_min_messages TO rds_superuser WITH GRANT OPTION");
     }

@@ -86,6 +86,12 @@ run "database" {
     condition     = alltrue([for p in aws_db_parameter_group.this.parameter : !(p.name == "log_statement" && p.value == "all")])
     error_message = "log_statement=all would write passwords to the logs."
   }
+  assert {
+    condition = (var.max_connections == 0
+      ? length([for p in aws_db_parameter_group.this.parameter : p if p.name == "max_connections"]) == 0
+    : one([for p in aws_db_parameter_group.this.parameter : p.value if p.name == "max_connections"]) == tostring(var.max_connections))
+    error_message = "max_connections must be in the parameter group exactly when the config sets it (the connection budget is checked against it)."
+  }
 
   # --- tier settings from the tfvars ---------------------------------------------------------
   assert {
@@ -103,5 +109,36 @@ run "database" {
   assert {
     condition     = output.address == aws_db_instance.this.address && output.port == 5432 && output.master_user_secret_arn == aws_db_instance.this.master_user_secret[0].secret_arn && output.security_group_id == aws_security_group.this.id
     error_message = "The module outputs must expose the address (no port), the port and the managed master secret."
+  }
+}
+
+# The connection budget's explicit ceiling (rds.max_connections): written to the parameter group,
+# applied at the next reboot (a static parameter).
+run "explicit_max_connections" {
+  command = apply
+
+  variables {
+    vpc_id                    = "vpc-0test0000000000"
+    db_subnet_group_name      = "test-isolated-db-subnets"
+    storage_kms_key_arn       = "arn:aws:kms:eu-west-1:123456789012:key/rds-storage"
+    master_secret_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/secrets"
+    logs_kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/logs"
+    client_security_groups    = { cluster = "sg-0cluster00000000", nodes = "sg-0nodes0000000000" }
+    max_connections           = 500
+  }
+
+  override_resource {
+    target = aws_security_group.this
+    values = { id = "sg-0rds00000000000" }
+  }
+  override_resource {
+    target = aws_iam_role.monitoring
+    values = { arn = "arn:aws:iam::123456789012:role/rds-monitoring" }
+  }
+
+  assert {
+    condition = one([for p in aws_db_parameter_group.this.parameter :
+    "${p.value}/${p.apply_method}" if p.name == "max_connections"]) == "500/pending-reboot"
+    error_message = "An explicit max_connections must be in the parameter group, applied at the next reboot."
   }
 }

@@ -15,9 +15,9 @@
 //! the configured function (internal/hooks/hookspgfunc/hookspgfunc.go). The statements below are
 //! ours; they perform the same kinds of operation.
 
-mod common;
+use crate::common;
 
-use common::pg::{self, Cluster, MASTER, Passwords};
+use crate::common::pg::{self, Cluster, MASTER, Passwords};
 
 const ROLE: &str = "supabase_auth_admin";
 

@@ -40,7 +40,7 @@
 //! publication supabase_realtime. Section 9b creates supabase_read_only_user: supabase_admin's
 //! password, read-only transactions, SELECT on Studio's and the services' tables.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -48,7 +48,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::pg::{self, Cluster};
+use crate::common::pg::{self, Cluster};
 use serde_json::{Value, json};
 
 /// The key Studio's PG_META_CRYPTO_KEY and postgres-meta's CRYPTO_KEY share (the chart feeds both

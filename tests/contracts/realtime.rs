@@ -27,11 +27,11 @@
 //! read back under RLS, rollback), and broadcast from the database (realtime.send inserting into
 //! realtime.messages).
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output, Stdio};
 
-use common::pg::{self, Cluster, MASTER, Passwords};
+use crate::common::pg::{self, Cluster, MASTER, Passwords};
 use serde_json::Value;
 
 /// Realtime's database user (the chart's DB_USER; the seed's default too).

@@ -10,9 +10,9 @@
 //! `setScope`), then reads and writes `storage.buckets` and `storage.objects` under row-level
 //! security. The statements below are ours; they perform the same kinds of operation.
 
-mod common;
+use crate::common;
 
-use common::pg::{self, API_ROLES, Cluster, Passwords};
+use crate::common::pg::{self, API_ROLES, Cluster, Passwords};
 
 const ROLE: &str = "supabase_storage_admin";
 

@@ -12,13 +12,15 @@
 //! true)` before running the query (src/PostgREST/Query/PreQuery.hs, txVarQuery). The statements
 //! below are ours; they perform the same operations.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::pg::{self, API_ROLES, Cluster, DATABASE, MASTER, PGRST_EVENT_TRIGGERS, Passwords};
+use crate::common::pg::{
+    self, API_ROLES, Cluster, DATABASE, MASTER, PGRST_EVENT_TRIGGERS, Passwords,
+};
 
 /// psql over TCP with TLS verified against the cluster's CA, as PostgREST connects.
 fn tls_sql(db: &Cluster, user: &str, password: &str, sql: &str) -> String {

@@ -4,7 +4,7 @@
 //! `postgres` (CREATEROLE CREATEDB, member of a stand-in `rds_superuser`) that owns the database,
 //! on every PostgreSQL major we deploy (`common::pg`: 15 and 17).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Output;
@@ -15,7 +15,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use common::pg::{self, API_ROLES, Cluster, MASTER, Passwords, scripts};
+use crate::common::pg::{self, API_ROLES, Cluster, MASTER, Passwords, scripts};
 
 const JWT_SECRET: &str = "q7Rk2ZfW9pLx4Nc8Vb1Hs6Tj3Ym5Ge0Ua7Dn2Kw9Qr4Xz8Lp1Fv6Bh3Cs5Jt0Mg7";
 const OTHER_SECRET: &str = "Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0Dd9Ss8Aa7Qq6Ww5Ee4Rr3Tt2Yy1Uu0Ii9Oo8";
@@ -235,7 +235,7 @@ fn assert_roles(db: &Cluster, first_run_stderr: &str, set: &Passwords) {
     }
 
     // BYPASSRLS: service_role has it (where the server refuses it the run fails instead, see
-    // tests/contracts_postgrest.rs).
+    // tests/contracts/postgrest.rs).
     assert!(
         db.truthy("SELECT rolbypassrls FROM pg_roles WHERE rolname = 'service_role'"),
         "service_role does not bypass RLS"
@@ -382,7 +382,7 @@ fn assert_schemas_and_grants(db: &Cluster) {
              FROM pg_publication p WHERE pubname = 'supabase_realtime'"
         ),
         // Owned by supabase_admin so that Studio (postgres-meta, as supabase_admin) can add tables
-        // to it; contracts_meta.rs drives that for real.
+        // to it; contracts/meta.rs drives that for real.
         "supabase_admin|f|0"
     );
     assert_eq!(
