@@ -403,10 +403,19 @@ impl Cluster {
         self.sql("GRANT SET ON PARAMETER log_min_messages TO rds_superuser WITH GRANT OPTION");
     }
 
-    /// Takes back one ability `rds_superuser_abilities` emulates ("event triggers" or
-    /// "bypassrls"), before the first bootstrap, to show what the bootstrap does where the server
-    /// refuses it.
-    pub fn withdraw_rds_superuser_ability(&self, ability: &str) {
+    /// Takes back one ability `rds_superuser_abilities` emulates ("event triggers", "bypassrls"
+    /// or "log_min_messages"), before the first bootstrap, runs the bootstrap, asserts that it
+    /// failed (`failure`: what a success would mean) and returns its stderr.
+    pub fn bootstrap_without(&self, ability: &str, failure: &str) -> String {
+        self.withdraw_rds_superuser_ability(ability);
+        let out = self.try_bootstrap(&Passwords::new("Refused"));
+        let stderr = super::stderr(&out);
+        assert!(!out.status.success(), "{failure}:\n{stderr}");
+        stderr
+    }
+
+    /// Takes back one ability `rds_superuser_abilities` emulates (see `bootstrap_without`).
+    fn withdraw_rds_superuser_ability(&self, ability: &str) {
         match ability {
             "event triggers" => {
                 for (name, _) in PGRST_EVENT_TRIGGERS {
@@ -420,6 +429,9 @@ impl Cluster {
             }
             "bypassrls" => {
                 self.sql("DROP ROLE service_role");
+            }
+            "log_min_messages" => {
+                self.sql("REVOKE SET ON PARAMETER log_min_messages FROM rds_superuser CASCADE");
             }
             other => panic!("no emulated ability {other:?}"),
         }
