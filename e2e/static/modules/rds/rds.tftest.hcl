@@ -6,6 +6,16 @@ mock_provider "aws" {
   source = "./tests/mocks/aws"
 }
 
+# Apply-time IDs the module reads back, for every run.
+override_resource {
+  target = aws_security_group.this
+  values = { id = "sg-0rds00000000000" }
+}
+override_resource {
+  target = aws_iam_role.monitoring
+  values = { arn = "arn:aws:iam::123456789012:role/rds-monitoring" }
+}
+
 run "database" {
   command = apply
 
@@ -17,15 +27,6 @@ run "database" {
     logs_kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/logs"
     # The clients (cluster and node security groups), keyed by names known at plan time.
     client_security_groups = { cluster = "sg-0cluster00000000", nodes = "sg-0nodes0000000000" }
-  }
-
-  override_resource {
-    target = aws_security_group.this
-    values = { id = "sg-0rds00000000000" }
-  }
-  override_resource {
-    target = aws_iam_role.monitoring
-    values = { arn = "arn:aws:iam::123456789012:role/rds-monitoring" }
   }
 
   # --- private -------------------------------------------------------------------------------
@@ -125,15 +126,6 @@ run "explicit_max_connections" {
     logs_kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/logs"
     client_security_groups    = { cluster = "sg-0cluster00000000", nodes = "sg-0nodes0000000000" }
     max_connections           = 500
-  }
-
-  override_resource {
-    target = aws_security_group.this
-    values = { id = "sg-0rds00000000000" }
-  }
-  override_resource {
-    target = aws_iam_role.monitoring
-    values = { arn = "arn:aws:iam::123456789012:role/rds-monitoring" }
   }
 
   assert {
