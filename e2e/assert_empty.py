@@ -7,7 +7,9 @@ Lists, in the environment's region: VPCs other than the default one and everythi
 (subnets, security groups, route tables, internet and NAT gateways, endpoints, flow logs),
 Elastic IPs, launch templates, EKS clusters, RDS instances, subnet and parameter groups and
 snapshots, S3 buckets, customer KMS keys not pending deletion and their aliases, IAM roles,
-OIDC providers and customer policies, secrets not scheduled for deletion, and log groups.
+OIDC providers and customer policies, secrets not scheduled for deletion, log groups, SNS
+topics, CloudWatch alarms, and load balancers and target groups (the stand-in for the load
+balancer controller's, e2e/stand_in_alb.py).
 Prints one line per kind and exits 1 if anything is left. A final snapshot the configuration
 keeps on purpose (skip_final_snapshot = false) is expected, reported, and must exist.
 """
@@ -21,6 +23,8 @@ final_snapshot = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--final-sn
 
 ec2, eks, rds, s3, kms, iam, sm, logs = clients(
     endpoint, region, "ec2", "eks", "rds", "s3", "kms", "iam", "secretsmanager", "logs")
+sns, cloudwatch, elbv2 = clients(endpoint, region, "sns", "cloudwatch", "elbv2")
+acm, wafv2 = clients(endpoint, region, "acm", "wafv2")
 
 default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")}
 
@@ -70,6 +74,13 @@ leftovers = {
         s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]
         if not s.get("DeletedDate")],
     "log groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]],
+    "SNS topics": [t["TopicArn"] for t in sns.list_topics()["Topics"]],
+    "SNS subscriptions": [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]],
+    "CloudWatch alarms": [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]],
+    "ACM certificates": [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]],
+    "WAF web ACLs": [a["Name"] for a in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]],
+    "load balancers": [lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]],
+    "target groups": [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"]],
 }
 
 snapshots = [s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]]

@@ -6,7 +6,7 @@ disable resource types moto cannot serve, and ignore attributes moto does not st
 Anything more would let the emulator stage pass on code that is wrong, so this check fails on:
 
   - a file under e2e/overrides/ whose name does not end in _override.tf (a primary file could
-    add resources), or that lies outside modules/<name>/ or layers/{all,networking,core}/;
+    add resources), or that lies outside modules/<name>/ or layers/{all,networking,core,monitoring}/;
   - a top-level block other than `terraform { backend "local" {} }`, `provider "aws"` (only
     credentials, skip flags, s3_use_path_style and endpoints), `data "terraform_remote_state"`
     (backend and config only), and, in module overrides, `resource`/`data` blocks that exist in
@@ -224,7 +224,7 @@ PROVIDER_ARGS = {
     "s3_use_path_style",
 }
 EMPTY_FOR_EACH = {"{}", "[]", "toset([])"}
-LAYER_DIRS = {"all", "networking", "core"}
+LAYER_DIRS = {"all", "networking", "core", "monitoring"}
 
 # AWS service (provider `endpoints` key) of each resource/data/ephemeral type the modules use,
 # by longest prefix; None: answered by the provider itself, no API call.
@@ -238,6 +238,8 @@ SERVICE_BY_PREFIX = {
     "aws_secretsmanager_": "secretsmanager", "aws_caller_identity": "sts",
     "aws_region": None, "aws_partition": None, "aws_default_tags": None,
     "aws_elb_service_account": None,  # a table inside the provider, no API call
+    "aws_sns_": "sns", "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_lb": "elbv2",
+    "aws_acm_": "acm", "aws_route53_": "route53", "aws_wafv2_": "wafv2",
 }
 
 
@@ -293,7 +295,7 @@ def main():
             kind, target = "layer", None
         else:
             problems.append(f"{rel}: must be in overrides/modules/<existing module>/ or "
-                            f"overrides/layers/{{all,networking,core}}/")
+                            f"overrides/layers/{{all,networking,core,monitoring}}/")
             continue
         try:
             blocks = parse_file(f)

@@ -11,7 +11,9 @@
 # environment's account -> prove the disabled types are really missing from moto
 # (e2e/moto_probe.py) -> copy modules/ and the environment's roots into a temp dir (same relative
 # layout) with the emulator-only overrides from e2e/overrides/ -> networking, then core: init,
-# apply -> re-plan both with -detailed-exitcode (changes = failure, plan printed in full) ->
+# apply -> a stand-in for the load balancer controller's ALB (e2e/stand_in_alb.py), then
+# monitoring: init, apply -> re-plan all three with -detailed-exitcode (changes = failure, plan
+# printed in full) -> destroy monitoring, delete the stand-in ALB ->
 # teardown apply of core (deletion_protection=false, force_destroy=true, as an operator would) ->
 # destroy core, then networking -> assert moto holds nothing (e2e/assert_empty.py) -> timings.
 # The committed output is never modified; moto (exactly the PID started here) is always stopped.
@@ -38,7 +40,7 @@ fi
 env="$1"
 source_root="$(cd "${E2E_SOURCE:-$repo_root}" && pwd)"
 env_dir="$source_root/out/environments/$env"
-for layer in networking core; do
+for layer in networking core monitoring; do
   [ -f "$env_dir/$layer/terraform.tfvars" ] || { echo "error: no $env_dir/$layer/terraform.tfvars" >&2; exit 1; }
 done
 
@@ -163,7 +165,7 @@ prepare() {
     cp "$f" "$dest/"
     echo "   $(basename "$f") -> modules/$(basename "$dest")/"
   done
-  for layer in networking core; do
+  for layer in networking core monitoring; do
     for f in "$e2e_dir"/overrides/layers/all/*.tf "$e2e_dir"/overrides/layers/$layer/*.tf; do
       [ -f "$f" ] || continue
       sed "s|@MOTO_ENDPOINT@|$endpoint|g" "$f" >"$work/out/environments/$env/$layer/$(basename "$f")"
@@ -182,8 +184,15 @@ for layer in networking core; do
   grep -E '^Apply complete' "$logs/$layer-apply.log" | sed 's/^/   /'
 done
 
+# ---- 4b. monitoring: its load balancer comes from the controller at helm install, which never
+# runs here; e2e/stand_in_alb.py creates one with the generated name and the controller's tags.
+step "stand in for the LB controller" "$venv_bin/python" "$e2e_dir/stand_in_alb.py" "$endpoint" "$region" create "$(root monitoring)"
+step "monitoring: init" logged monitoring-init.log tf monitoring init
+step "monitoring: apply" logged monitoring-apply.log tf monitoring apply -auto-approve
+grep -E '^Apply complete' "$logs/monitoring-apply.log" | sed 's/^/   /'
+
 # ---- 5. the re-plan gate: anything to change is a failure, shown in full ----------------------
-declare -A drift=([networking]=0 [core]=0)
+declare -A drift=([networking]=0 [core]=0 [monitoring]=0)
 plan_gate() {
   local layer="$1" rc=0
   tf "$layer" plan -detailed-exitcode >"$logs/$layer-plan.log" 2>&1 || rc=$?
@@ -208,7 +217,8 @@ if [ $negative = 1 ]; then
 fi
 step "networking: plan" plan_gate networking
 step "core: plan" plan_gate core
-if [ "${drift[networking]}${drift[core]}" != 00 ]; then gate_failed=1; fi
+step "monitoring: plan" plan_gate monitoring
+if [ "${drift[networking]}${drift[core]}${drift[monitoring]}" != 000 ]; then gate_failed=1; fi
 if [ $negative = 1 ]; then
   if [ "${drift[networking]}${drift[core]}" = 11 ]; then
     echo "negative control: the re-plan gate caught the injected drift in both layers"
@@ -225,6 +235,9 @@ fi
 # the log bucket, and a non-empty bucket cannot be deleted), then destroy. The same apply also
 # puts back what the negative control drifted.
 teardown_vars=(-var deletion_protection=false -var force_destroy=true)
+# Monitoring first, as in the runbook: it reads the load balancer, which goes next.
+step "monitoring: destroy" logged monitoring-destroy.log tf monitoring destroy -auto-approve
+step "remove the stand-in LB" "$venv_bin/python" "$e2e_dir/stand_in_alb.py" "$endpoint" "$region" delete "$(root monitoring)"
 if [ "$deletion_protection" = true ] || [ "$force_destroy" = false ] || [ $negative = 1 ]; then
   step "core: apply teardown settings" logged core-teardown.log tf core apply -auto-approve "${teardown_vars[@]}"
   grep -E '^Apply complete' "$logs/core-teardown.log" | sed 's/^/   /'
@@ -234,7 +247,7 @@ if [ $negative = 1 ]; then
 fi
 step "core: destroy" logged core-destroy.log tf core destroy -auto-approve "${teardown_vars[@]}"
 step "networking: destroy" logged networking-destroy.log tf networking destroy -auto-approve
-grep -hE '^Destroy complete' "$logs/core-destroy.log" "$logs/networking-destroy.log" | sed 's/^/   /'
+grep -hE '^Destroy complete' "$logs/monitoring-destroy.log" "$logs/core-destroy.log" "$logs/networking-destroy.log" | sed 's/^/   /'
 
 expect=()
 [ "$skip_final_snapshot" = false ] && expect=(--final-snapshot "$name-final")

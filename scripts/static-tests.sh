@@ -65,6 +65,7 @@ for test_dir in "$static"/modules/*/; do
   cp -r "$static/mocks" "$dir/tests/mocks"
   layer=core
   [ "$module" = networking ] && layer=networking
+  [ "$module" = alarms ] && layer=monitoring
   for env in "${envs[@]}"; do
     for t in "$test_dir"*.tftest.hcl; do
       {
@@ -84,7 +85,7 @@ done
 for env in "${envs[@]}"; do
   mkdir -p "$work/roots/$env"
   ln -s "$work/modules" "$work/roots/$env/modules"
-  for layer in networking core; do
+  for layer in networking core monitoring; do
     [ -d "$static/roots/$layer" ] || continue
     dir="$work/roots/$env/out/environments/$env/$layer"
     mkdir -p "$(dirname "$dir")"

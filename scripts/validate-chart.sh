@@ -149,7 +149,7 @@ for c in ("kong", "postgrest", "gotrue", "realtime", "storage", "meta", "studio"
 v["networkPolicy"]["enabled"] = False
 v["global"]["tolerateSpot"] = True
 v["ingress"]["certificateArn"] = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-v["ingress"]["wafAclArn"] = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/test/00000000-0000-0000-0000-000000000000"
+v["ingress"]["wafAclName"] = "supabase-test"
 with open(f"{sys.argv[2]}/variant-minimal.yaml", "w") as f:
     yaml.safe_dump(v, f)
 PY
@@ -160,7 +160,7 @@ if render "$variant" > "$work/variant.yaml" 2> "$work/variant.err" \
    && check_kong_config "$work/variant.yaml" > "$work/variant.kong" 2>&1; then
   if grep -qE 'kind: (PodDisruptionBudget|HorizontalPodAutoscaler|NetworkPolicy)$' "$work/variant.yaml" \
      || grep -q 'realtime-headless' "$work/variant.yaml" \
-     || ! grep -q 'certificate-arn' "$work/variant.yaml" || ! grep -q 'wafv2-acl-arn' "$work/variant.yaml"; then
+     || ! grep -q 'certificate-arn' "$work/variant.yaml" || ! grep -q 'wafv2-acl-name: "supabase-test"' "$work/variant.yaml"; then
     fail "variant minimal: unexpected objects or annotations"
   else
     echo "  minimal variant: $(grep -c '^kind:' "$work/variant.yaml") objects, valid"

@@ -883,3 +883,39 @@ fn kong_restarts_when_an_api_key_in_its_config_changes() {
         "liveness passes while /status answers 503"
     );
 }
+
+// ------------------------------------------------------------------------------ edge
+
+/// One `name = value` line of an environment's generated core tfvars, unquoted.
+fn core_tfvar(env: &Env, name: &str) -> Option<String> {
+    let path = common::repo().join("out/environments").join(&env.name).join("core/terraform.tfvars");
+    std::fs::read_to_string(&path).unwrap().lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim() == name).then(|| value.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The Ingress names the core layer's web ACL exactly when the tier enables WAF, by name
+/// (`wafv2-acl-name`, resolved by the controller with wafv2:ListWebACLs at
+/// kubernetes-sigs/aws-load-balancer-controller@v2.17.0:pkg/ingress/model_builder.go), so no
+/// ARN has to pass from the core layer's outputs into the values.
+#[test]
+fn ingress_names_the_web_acl_exactly_when_the_tier_enables_waf() {
+    let seen = std::cell::RefCell::new(BTreeSet::new());
+    for_each_env(|env| {
+        let ingress = env.docs.iter().find(|d| d["kind"] == "Ingress").unwrap_or_else(|| panic!("{}: no Ingress", env.name));
+        let annotations = &ingress["metadata"]["annotations"];
+        let enabled = core_tfvar(env, "waf_enabled").unwrap_or_else(|| panic!("{}: core tfvars lack waf_enabled", env.name)) == "true";
+        let acl = core_tfvar(env, "web_acl_name").unwrap_or_else(|| panic!("{}: core tfvars lack web_acl_name", env.name));
+        let named = annotations["alb.ingress.kubernetes.io/wafv2-acl-name"].as_str();
+        if enabled {
+            assert_eq!(named, Some(acl.as_str()), "{}: the tier enables WAF, the Ingress must name the core layer's web ACL", env.name);
+        } else {
+            assert_eq!(named, None, "{}: the tier has no WAF, the Ingress must not name a web ACL (the controller would fail to find it)", env.name);
+        }
+        assert!(annotations.get("alb.ingress.kubernetes.io/wafv2-acl-arn").is_none(), "{}: by name, not by ARN", env.name);
+        seen.borrow_mut().insert(enabled);
+    });
+    let seen = seen.into_inner();
+    assert!(seen.is_empty() || seen.len() == 2, "the committed environments must cover both a tier with WAF and one without: {seen:?}");
+}

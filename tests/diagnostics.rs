@@ -245,3 +245,65 @@ fn connection_budget_needs_known_class_memory_and_pools() {
         &["unknown-max-connections", "ignored-value"],
     );
 }
+
+#[test]
+fn bad_alert_subscriptions() {
+    let text = edited(&[(
+        "domain: demo.example.com\n",
+        "domain: demo.example.com\n      alerts: { email: [oncall@example.com, oncall], https: [\"http://events.example.com/sns\"] }\n",
+    )]);
+    rejected("bad_alert_subscriptions", text, &["invalid-value", "invalid-value"]);
+}
+
+#[test]
+fn alarm_minutes_must_be_whole_periods() {
+    let text = edited(&[("    throwaway: true\n", "    throwaway: true\n    alarms: { nodes_at_max_minutes: 7, db_cpu_percent: 100 }\n")]);
+    match check_text("service-tiers.yaml", text, common::TODAY) {
+        Err(Error::Invalid(report)) => {
+            let got: Vec<&str> = report.items.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+            assert_eq!(got, ["invalid-range", "invalid-range"], "{}", report.render(false));
+            let rendered = report.render(false);
+            assert!(rendered.contains("alarms.nodes_at_max_minutes") && rendered.contains("alarms.db_cpu_percent"), "{rendered}");
+        }
+        _ => panic!("expected the thresholds to be rejected"),
+    }
+}
+
+#[test]
+fn no_alert_subscription_warns_outside_throwaway_tiers() {
+    let text = edited(&[("    throwaway: true\n", "    throwaway: false\n")]);
+    let checked = common::checked(&text);
+    let codes: Vec<&str> = checked.warnings.items.iter().map(|d| d.code).filter(|c| *c == "no-alert-subscription").collect();
+    // Neither environment of the base config subscribes anyone; one address silences the warning.
+    assert_eq!(codes, ["no-alert-subscription", "no-alert-subscription"], "{}", checked.warnings.render(false));
+    let with_alerts = text.replace("      tier: dev\n", "      tier: dev\n      alerts: { email: [oncall@example.com] }\n");
+    assert!(common::checked(&with_alerts).warnings.items.iter().all(|d| d.code != "no-alert-subscription"));
+    // Throwaway tiers stay quiet.
+    assert!(common::checked(&common::base_config()).warnings.items.iter().all(|d| d.code != "no-alert-subscription"));
+}
+
+#[test]
+fn bad_route53_zone_id() {
+    let text = edited(&[("domain: demo.example.com\n", "domain: demo.example.com\n      dns: { route53_zone_id: /hostedzone/Z0123456789ABCDEFGHIJ, manage_records: false }\n")]);
+    rejected("bad_route53_zone_id", text, &["invalid-value"]);
+}
+
+#[test]
+fn waf_rate_limit_below_the_minimum() {
+    let text = edited(&[("    throwaway: true\n", "    throwaway: true\n    edge: { waf: { enabled: true, auth_rate_limit: 5, log_retention_days: 8 } }\n")]);
+    match check_text("service-tiers.yaml", text, common::TODAY) {
+        Err(Error::Invalid(report)) => {
+            let rendered = report.render(false);
+            let got: Vec<&str> = report.items.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+            assert_eq!(got, ["invalid-range", "invalid-value"], "{rendered}");
+            assert!(rendered.contains("edge.waf.auth_rate_limit") && rendered.contains("edge.waf.log_retention_days"), "{rendered}");
+        }
+        _ => panic!("expected the WAF settings to be rejected"),
+    }
+}
+
+#[test]
+fn standard_ia_transition_before_30_days() {
+    let text = edited(&[("    throwaway: true\n", "    throwaway: true\n    s3: { transition_to_ia_days: 14 }\n")]);
+    rejected("standard_ia_transition_before_30_days", text, &["invalid-range"]);
+}

@@ -31,8 +31,10 @@ pub struct AssumptionOverrides {
     pub s3_storage_gb: Option<f64>,
     pub alb_lcu: Option<f64>,
     pub log_ingest_gb: Option<f64>,
+    pub pod_log_ingest_gb: Option<f64>,
     pub db_daily_change: Option<f64>,
     pub spot_price_share: Option<f64>,
+    pub api_million_requests: Option<f64>,
 }
 
 impl Pricing {
@@ -44,8 +46,10 @@ impl Pricing {
             s3_storage_gb: a.s3_storage_gb.unwrap_or(d.s3_storage_gb),
             alb_lcu: a.alb_lcu.unwrap_or(d.alb_lcu),
             log_ingest_gb: a.log_ingest_gb.unwrap_or(d.log_ingest_gb),
+            pod_log_ingest_gb: a.pod_log_ingest_gb.unwrap_or(d.pod_log_ingest_gb),
             db_daily_change: a.db_daily_change.unwrap_or(d.db_daily_change),
             spot_price_share: a.spot_price_share.unwrap_or(d.spot_price_share),
+            api_million_requests: a.api_million_requests.unwrap_or(d.api_million_requests),
         }
     }
 
@@ -216,9 +220,44 @@ pub fn estimate(env: &Environment, pricing: &Pricing) -> Estimate {
         monthly: logs,
         monthly_at_max: logs,
     });
+    // Container Insights pod logs (Fluent Bit): standard ingestion and storage at the tier's
+    // retention (https://aws.amazon.com/cloudwatch/pricing/). The add-on's metrics are billed per
+    // observation and are not estimated here.
+    let o = &s.observability;
+    if o.container_insights {
+        let kept = f64::from(o.log_retention_days.min(365)) / 30.0;
+        let pod_logs = ingest * a.pod_log_ingest_gb + store * a.pod_log_ingest_gb * kept;
+        items.push(Item {
+            item: format!("Container Insights pod logs ({} GB/month, kept {} days)", a.pod_log_ingest_gb, o.log_retention_days),
+            quantity: format!("{} GB", a.pod_log_ingest_gb),
+            unit_price: format!("{}/GB + {}/GB-month", money(ingest), money(store)),
+            monthly: pod_logs,
+            monthly_at_max: pod_logs,
+        });
+    }
     let kms = price("kms_key_month", p.kms_key_month);
     let keys = (crate::plan::core::kms::KEY_COUNT + 1) as f64; // the core layer's, and the flow logs key
     items.push(Item { item: "KMS customer-managed keys".into(), quantity: format!("{keys}"), unit_price: format!("{}/month", money(kms)), monthly: kms * keys, monthly_at_max: kms * keys });
+    let alarm = price("cloudwatch_alarm_metric_month", p.cloudwatch_alarm_metric_month);
+    let alarm_metrics = crate::plan::monitoring::alarm_metrics(env) as f64;
+    // SNS: the first 1,000 email and 100,000 HTTPS deliveries a month are free
+    // (https://aws.amazon.com/sns/pricing/), far above what the alarms send.
+    items.push(Item { item: "CloudWatch alarms (metrics; SNS deliveries within the free tier)".into(), quantity: format!("{alarm_metrics}"), unit_price: format!("{}/alarm metric-month", money(alarm)), monthly: alarm * alarm_metrics, monthly_at_max: alarm * alarm_metrics });
+    if s.edge.waf.enabled {
+        let (acl, rule, requests) =
+            (price("waf_web_acl_month", p.waf_web_acl_month), price("waf_rule_month", p.waf_rule_month), price("waf_million_requests", p.waf_million_requests));
+        // The three AWS managed rule groups plus the auth rate rule; none of the groups has a fee of its own.
+        let rules = (crate::plan::core::edge::MANAGED_RULE_GROUPS.len() + 1) as f64;
+        let monthly = acl + rule * rules + requests * a.api_million_requests;
+        items.push(Item {
+            item: format!("WAF web ACL ({} M requests)", a.api_million_requests),
+            quantity: format!("1 ACL, {rules} rules"),
+            unit_price: format!("{}/ACL + {}/rule + {}/M requests", money(acl), money(rule), money(requests)),
+            monthly,
+            monthly_at_max: monthly,
+        });
+    }
+    // ACM public certificates are free; the hosted zone is the operator's (not created here).
     let secret = price("secret_month", p.secret_month);
     let secrets = (SecretKind::for_env(env).len() + 1) as f64; // + the RDS-managed master secret
     items.push(Item { item: "Secrets Manager secrets".into(), quantity: format!("{secrets}"), unit_price: format!("{}/month", money(secret)), monthly: secret * secrets, monthly_at_max: secret * secrets });

@@ -48,6 +48,15 @@ pub struct RegionPrices {
     pub cloudwatch_logs_store_gb_month: Option<f64>,
     pub kms_key_month: Option<f64>,
     pub secret_month: Option<f64>,
+    /// CloudWatch alarm, standard resolution, per alarm metric-month (a metric math alarm counts
+    /// each metric it reads).
+    pub cloudwatch_alarm_metric_month: Option<f64>,
+    /// WAFv2 web ACL, per month.
+    pub waf_web_acl_month: Option<f64>,
+    /// WAFv2 rule or managed rule group (without its own fee) in a web ACL, per month.
+    pub waf_rule_month: Option<f64>,
+    /// WAFv2 requests inspected, per million.
+    pub waf_million_requests: Option<f64>,
 }
 
 impl RegionPrices {
@@ -60,7 +69,8 @@ impl RegionPrices {
         take!(
             eks_cluster_hour, eks_extended_cluster_hour, ebs_gp3_gb_month, rds_storage_gb_month, rds_backup_gb_month,
             nat_gateway_hour, nat_gateway_gb, interface_endpoint_hour, alb_hour, alb_lcu_hour, public_ipv4_hour,
-            s3_standard_gb_month, cloudwatch_logs_ingest_gb, cloudwatch_logs_store_gb_month, kms_key_month, secret_month
+            s3_standard_gb_month, cloudwatch_logs_ingest_gb, cloudwatch_logs_store_gb_month, kms_key_month, secret_month,
+            cloudwatch_alarm_metric_month, waf_web_acl_month, waf_rule_month, waf_million_requests
         );
         self.ec2_hour.extend(over.ec2_hour.iter().map(|(k, v)| (k.clone(), *v)));
         self.rds_postgres_hour.extend(over.rds_postgres_hour.iter().map(|(k, v)| (k.clone(), *v)));
@@ -80,15 +90,19 @@ pub struct Assumptions {
     pub alb_lcu: f64,
     /// Logs ingested per month (control plane, flow logs, database), GB.
     pub log_ingest_gb: f64,
+    /// Pod logs Fluent Bit ships to Container Insights per month (all Supabase services), GB.
+    pub pod_log_ingest_gb: f64,
     /// Daily change rate of the database, as a share of allocated storage (drives backup size).
     pub db_daily_change: f64,
     /// Spot price as a share of on-demand.
     pub spot_price_share: f64,
+    /// Requests to the API per month, millions (what WAF inspects, where the tier enables it).
+    pub api_million_requests: f64,
 }
 
 impl Default for Assumptions {
     fn default() -> Self {
-        Self { nat_data_gb: 100.0, s3_storage_gb: 100.0, alb_lcu: 1.0, log_ingest_gb: 30.0, db_daily_change: 0.05, spot_price_share: 0.35 }
+        Self { nat_data_gb: 100.0, s3_storage_gb: 100.0, alb_lcu: 1.0, log_ingest_gb: 30.0, pod_log_ingest_gb: 10.0, db_daily_change: 0.05, spot_price_share: 0.35, api_million_requests: 10.0 }
     }
 }
 
@@ -144,5 +158,12 @@ pub fn region(code: &str) -> Option<RegionPrices> {
         cloudwatch_logs_store_gb_month: Some(0.03),
         kms_key_month: Some(1.0),
         secret_month: Some(0.40),
+        // https://aws.amazon.com/cloudwatch/pricing/ (Alarms: standard resolution, $0.10 per alarm metric).
+        cloudwatch_alarm_metric_month: Some(0.10),
+        // https://aws.amazon.com/waf/pricing/: $5 per web ACL-month, $1 per rule-month (a managed
+        // rule group without its own fee counts as one rule), $0.60 per million requests.
+        waf_web_acl_month: Some(5.0),
+        waf_rule_month: Some(1.0),
+        waf_million_requests: Some(0.60),
     })
 }

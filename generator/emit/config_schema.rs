@@ -70,7 +70,8 @@ pub fn schema() -> Value {
     overlay(&mut overrides);
     let overrides = properties(&overrides);
 
-    let identity = schema_of::<Identity>();
+    let mut identity = schema_of::<Identity>();
+    relax_by_defaults(&mut identity, &crate::resolve::builtin_identity());
     let mut env_props = properties(&identity);
     env_props.remove("aws_region");
     env_props.remove("azs");

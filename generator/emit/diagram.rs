@@ -1,7 +1,9 @@
 //! Architecture diagrams of one environment, drawn from the resolved model: Mermaid (rendered
 //! by GitHub inside the environment README) and draw.io (the format the original design came in).
 //! Both show the same boxes: VPC and subnets per zone, NAT, endpoints, EKS and its node groups,
-//! the Supabase components with their replica ranges, RDS, S3, Secrets Manager and the ALB.
+//! the Supabase components with their replica ranges, RDS, S3, Secrets Manager and the ALB, and
+//! around it the edge (WAF, Route 53 and ACM) and observability (alarms, SNS, CloudWatch Logs)
+//! wherever the environment has them.
 
 use std::fmt::Write;
 
@@ -88,6 +90,34 @@ fn secrets_count(env: &Environment) -> usize {
     SecretKind::for_env(env).len()
 }
 
+/// Boxes outside the request path, each only where the environment has it: (id, label).
+fn edge_and_observability(env: &Environment) -> Vec<(&'static str, String)> {
+    let s = &env.settings;
+    let mut boxes = Vec::new();
+    if s.edge.waf.enabled {
+        boxes.push(("waf", format!("AWS WAF web ACL<br/>managed rules, auth {} req/5 min per IP", s.edge.waf.auth_rate_limit)));
+    }
+    if let Some(dns) = &env.identity.dns {
+        boxes.push(("dns", format!("Route 53 {}<br/>ACM certificate, DNS-validated", dns.route53_zone_id)));
+    }
+    let subscriptions = env.identity.alerts.email.len() + env.identity.alerts.https.len();
+    boxes.push(("alarms", format!("CloudWatch alarms<br/>SNS topic, {subscriptions} subscription{}", if subscriptions == 1 { "" } else { "s" })));
+    if s.observability.container_insights {
+        boxes.push(("logs", format!("CloudWatch Logs<br/>Container Insights, {} days", s.observability.log_retention_days)));
+    }
+    boxes
+}
+
+/// Edges of those boxes: (from, to, label); only between boxes that exist.
+fn edge_and_observability_edges(env: &Environment) -> Vec<(&'static str, &'static str, &'static str)> {
+    let present: Vec<&str> = edge_and_observability(env).iter().map(|(id, _)| *id).collect();
+    let exists = |id: &str| present.contains(&id) || !["waf", "dns", "alarms", "logs"].contains(&id);
+    [("waf", "alb", "filters"), ("dns", "alb", "api host"), ("db", "alarms", "metrics"), ("alb", "alarms", "metrics"), ("cluster", "logs", "pod logs")]
+        .into_iter()
+        .filter(|(from, to, _)| exists(from) && exists(to))
+        .collect()
+}
+
 /// A Mermaid flowchart.
 pub fn mermaid(env: &Environment, names: &Names) -> String {
     let id = &env.identity;
@@ -119,6 +149,9 @@ pub fn mermaid(env: &Environment, names: &Names) -> String {
     let _ = writeln!(out, "    end");
     let _ = writeln!(out, "    s3[(\"S3 {}\")]", names.storage_bucket);
     let _ = writeln!(out, "    secrets[\"Secrets Manager<br/>{} secrets, KMS\"]", secrets_count(env));
+    for (id, label) in edge_and_observability(env) {
+        let _ = writeln!(out, "    {id}[\"{label}\"]");
+    }
     let _ = writeln!(out, "  end");
     let _ = writeln!(out, "  alb --> kong");
     let _ = writeln!(out, "  kong --> rest & auth & realtime & storage & meta");
@@ -127,6 +160,9 @@ pub fn mermaid(env: &Environment, names: &Names) -> String {
     let _ = writeln!(out, "  storage -->|IRSA| s3");
     let _ = writeln!(out, "  ns -.->|External Secrets| secrets");
     let _ = writeln!(out, "  cluster -->|egress| nat");
+    for (from, to, label) in edge_and_observability_edges(env) {
+        let _ = writeln!(out, "  {from} -.->|{label}| {to}");
+    }
     out
 }
 
@@ -138,7 +174,7 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     let col = 230;
     let width = 40 + zones as i32 * col + 20;
     cells.vertex("clients", "Browsers and apps", 40, 20, 160, 40, "ellipse;whiteSpace=wrap;html=1;");
-    cells.vertex("aws", &format!("AWS account {} · {}", id.account_id, id.aws_region), 20, 90, width + 40, 1060, GROUP);
+    cells.vertex("aws", &format!("AWS account {} · {}", id.account_id, id.aws_region), 20, 90, width + 40, 1220, GROUP);
     cells.vertex("alb", &format!("Application Load Balancer<br>{}", api_host(env)), 40, 120, 260, 50, "rounded=1;whiteSpace=wrap;html=1;fillColor=#e1d5e7;");
     cells.vertex("vpc", &format!("VPC {}", id.vpc.cidr), 40, 190, width, 760, GROUP);
     for (i, az) in id.azs.iter().enumerate() {
@@ -163,6 +199,10 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     cells.vertex("db", &db_label(env).replace("<br/>", "<br>"), 60, 850, 260, 80, DATABASE);
     cells.vertex("s3", &format!("S3<br>{}", names.storage_bucket), 40, 980, 300, 70, DATABASE);
     cells.vertex("secrets", &format!("Secrets Manager<br>{} secrets, KMS", secrets_count(env)), 360, 980, 220, 70, BOX);
+    for (i, (id, label)) in edge_and_observability(env).into_iter().enumerate() {
+        let (row, column) = (i / 2, i % 2);
+        cells.vertex(id, &label.replace("<br/>", "<br>"), 40 + column as i32 * 280, 1070 + row as i32 * 80, 260, 60, BOX);
+    }
     for (from, to, label) in [
         ("clients", "alb", "HTTPS"),
         ("alb", "kong", ""),
@@ -180,12 +220,15 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
         ("storage", "s3", "IRSA"),
         ("cluster", "secrets", "External Secrets"),
         ("cluster", "nat", "egress"),
-    ] {
+    ]
+    .into_iter()
+    .chain(edge_and_observability_edges(env))
+    {
         cells.edge(from, to, label);
     }
     let mut out = String::from("<mxfile host=\"supabase-aws-gen\">\n");
     let _ = writeln!(out, "  <diagram id=\"{}\" name=\"{}\">", xml(&names.prefix), xml(&env.id.to_string()));
-    out.push_str("    <mxGraphModel grid=\"1\" gridSize=\"10\" page=\"1\" pageWidth=\"1100\" pageHeight=\"1200\">\n      <root>\n");
+    out.push_str("    <mxGraphModel grid=\"1\" gridSize=\"10\" page=\"1\" pageWidth=\"1100\" pageHeight=\"1360\">\n      <root>\n");
     out.push_str("        <mxCell id=\"0\"/>\n        <mxCell id=\"1\" parent=\"0\"/>\n");
     out.push_str(&cells.xml);
     out.push_str("      </root>\n    </mxGraphModel>\n  </diagram>\n</mxfile>\n");

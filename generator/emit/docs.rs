@@ -108,10 +108,26 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 throwaway => apps.throwaway,
                 smtp => v.gotrue.smtp.as_ref().map(|s| Serde(s)),
                 smtp_secret => v.secrets.names.smtp_credentials.as_deref(),
+                alarm_prefix => names.prefix.as_str(),
+                dns => apps.dns.as_ref().map(|d| Serde(d)),
+                waf_acl => v.ingress.waf_acl_name.as_deref(),
+                alarms => Serde(&alarm_rows()),
             })
         })
         .map_err(|err| format!("runbook template: {err:#}"))?;
     Ok(header::markdown(&body))
+}
+
+/// One row of the runbook's "when an alarm fires" table.
+#[derive(Serialize)]
+struct AlarmRow {
+    name: String,
+    means: &'static str,
+    first: &'static str,
+}
+
+fn alarm_rows() -> Vec<AlarmRow> {
+    crate::plan::monitoring::ALARMS.iter().map(|a| AlarmRow { name: a.name(), means: a.means, first: a.first_step() }).collect()
 }
 
 #[derive(Serialize)]
@@ -225,6 +241,7 @@ pub fn environment_readme(
                 node_groups => Serde(&node_groups),
                 components => Serde(&components),
                 roles => Serde(&roles),
+                alarms => Serde(&crate::plan::monitoring::rows(env)),
             })
         })
         .map_err(|err| format!("environment README template: {err:#}"))?;

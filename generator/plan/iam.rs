@@ -1,8 +1,6 @@
 //! IAM policy documents as `data "aws_iam_policy_document"` blocks: readable in review,
 //! understood by checkov, and validated by the provider.
 
-use serde_json::Value;
-
 use crate::terraform::{Block, e, s, strings};
 
 /// One statement; `resources` and condition values are HCL list expressions.
@@ -93,46 +91,6 @@ pub fn managed_policies(resource: &str, role: &str, policies: &[&str]) -> Block 
         .attr("for_each", e(&format!("toset([{list}])")))
         .attr("role", e(&format!("aws_iam_role.{role}.name")))
         .attr("policy_arn", e(r#""arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}""#))
-}
-
-/// Converts a vendored upstream policy (IAM JSON) into a policy document data source, so it is
-/// reviewed, formatted and scanned like every other policy.
-///
-/// # Panics
-/// When the JSON is not an IAM policy: it is compiled into the generator, so tests catch it.
-pub fn document_from_json(name: &str, json: &str) -> Block {
-    let policy: Value = serde_json::from_str(json).expect("vendored policy is JSON");
-    let list = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
-            other => panic!("unexpected IAM value {other}"),
-        }
-    };
-    let statements = policy["Statement"].as_array().expect("policy has statements");
-    let mut doc = Block::data("aws_iam_policy_document", name);
-    for st in statements {
-        let mut block = Block::new("statement", &[]);
-        if let Some(sid) = st.get("Sid").and_then(Value::as_str) {
-            block = block.attr("sid", s(sid));
-        }
-        if st.get("Effect").and_then(Value::as_str) == Some("Deny") {
-            block = block.attr("effect", s("Deny"));
-        }
-        block = block.attr("actions", strings(list(&st["Action"])));
-        block = block.attr("resources", strings(list(&st["Resource"])));
-        if let Some(Value::Object(conditions)) = st.get("Condition") {
-            for (test, vars) in conditions {
-                for (variable, values) in vars.as_object().expect("condition is an object") {
-                    block = block.child("condition", |c| {
-                        c.attr("test", s(test)).attr("variable", s(variable)).attr("values", strings(list(values)))
-                    });
-                }
-            }
-        }
-        doc = doc.block(block);
-    }
-    doc
 }
 
 /// Skips every KMS key policy needs: a key policy's `Resource "*"` is the key itself, not

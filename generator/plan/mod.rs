@@ -8,6 +8,7 @@ pub mod common;
 pub mod connections;
 pub mod core;
 pub mod iam;
+pub mod monitoring;
 pub mod naming;
 pub mod networking;
 mod roots;
@@ -70,6 +71,17 @@ pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>, pricing: &crate
             calls,
             files: core::files(env),
             outputs: core::outputs(),
+        });
+        let call = ModuleCall { label: monitoring::MODULE, module: monitoring::MODULE, inputs: monitoring::inputs(env, &names) };
+        plan.add_module(&call, monitoring::module);
+        let outputs = reexport(plan.modules.iter().find(|m| m.name == monitoring::MODULE).expect("just added"));
+        plan.roots.push(Root {
+            dir: naming::root_dir(&env.id, Layer::Monitoring),
+            backend: roots::backend(env, Layer::Monitoring),
+            own_inputs: roots::provider_inputs(env),
+            calls: vec![call],
+            files: monitoring::files(env),
+            outputs,
         });
         plan.applications.push(applications::plan(env, names));
         plan.costs.push(crate::cost::estimate(env, pricing));

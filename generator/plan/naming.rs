@@ -23,18 +23,26 @@ pub const ALB_LOG_PREFIX: &str = "alb";
 pub enum Layer {
     Networking,
     Core,
+    /// Alarms on what the other layers and the applications' load balancer created: applied
+    /// after the Helm installs (the ALB exists only once the controller has reconciled the Ingress).
+    Monitoring,
 }
 
 impl Layer {
-    pub const ALL: [Self; 2] = [Self::Networking, Self::Core];
+    pub const ALL: [Self; 3] = [Self::Networking, Self::Core, Self::Monitoring];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Networking => "networking",
             Self::Core => "core",
+            Self::Monitoring => "monitoring",
         }
     }
 }
+
+/// external-dns's service account: its role lives in the core layer's edge module (it exists only
+/// where the environment's Route 53 records are managed), not among the workload roles.
+pub const EXTERNAL_DNS: ServiceAccount = ServiceAccount { namespace: "external-dns", name: "external-dns" };
 
 /// A Kubernetes service account that assumes an IAM role (IRSA).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,6 +263,11 @@ impl Names {
     /// The role's ARN, known before anything is applied.
     pub fn role_arn(&self, role: WorkloadRole) -> String {
         format!("arn:aws:iam::{}:role/{}", self.account_id, self.role_name(role))
+    }
+
+    /// The edge module's role for external-dns (`<prefix>-external-dns`).
+    pub fn external_dns_role_arn(&self) -> String {
+        format!("arn:aws:iam::{}:role/{}-external-dns", self.account_id, self.prefix)
     }
 
     pub fn secret_name(&self, secret: SecretKind) -> String {

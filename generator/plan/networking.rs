@@ -302,6 +302,7 @@ fn outputs() -> Vec<Output> {
         Output::new("eks_subnet_ids", "Private subnet IDs for EKS nodes and pods, one per zone.", "[for az in var.azs : aws_subnet.eks[az].id]"),
         Output::new("rds_subnet_ids", "Isolated database subnet IDs, one per zone.", "[for az in var.azs : aws_subnet.rds[az].id]"),
         Output::new("db_subnet_group_name", "Name of the DB subnet group over the RDS subnets.", "aws_db_subnet_group.this.name"),
+        Output::new("nat_gateway_ids", "IDs of the NAT gateways (the monitoring layer alarms on their port allocation errors).", "[for az in local.nat_azs : aws_nat_gateway.this[az].id]"),
         Output::new("nat_public_ips", "Public IPs of the NAT gateways (egress addresses to allow-list elsewhere).", "[for az in local.nat_azs : aws_eip.nat[az].public_ip]"),
         Output::new("eks_route_table_ids", "Route table IDs of the EKS subnets, one per zone.", "[for az in var.azs : aws_route_table.eks[az].id]"),
         Output::new("vpc_endpoints_security_group_id", "Security group of the interface VPC endpoints.", "aws_security_group.endpoints.id"),

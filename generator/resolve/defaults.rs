@@ -79,16 +79,38 @@ pub fn builtin() -> Value {
             "maintenance_window": "sun:03:30-sun:04:30",
             "log_retention_days": 30,
             "max_connections": null,
+            "max_slot_wal_keep_size_gib": 5,
         },
         "s3": {
             "versioning": true,
             "force_destroy": false,
             "access_logging": false,
             "noncurrent_version_expiration_days": 30,
+            "transition_to_ia_days": null,
         },
         "supabase": {
             "hpa_enabled": false,
             "components": components,
         },
+        // Conservative pages, not early warnings: each one means someone should act today.
+        "alarms": {
+            "db_cpu_percent": 80,
+            "db_freeable_memory_percent": 10,
+            "db_free_storage_percent": 15,
+            "db_connections_percent": 80,
+            "db_replication_slot_percent": 50,
+            "db_latency_ms": 20,
+            "alb_5xx_percent": 5,
+            "alb_p99_response_ms": 2000,
+            "nodes_at_max_minutes": 30,
+        },
+        // WAF off unless the tier turns it on (production tiers do). 100 requests per 5 minutes per
+        // IP to /auth/v1/ is generous for people signing in, tight for credential stuffing.
+        "edge": {
+            "waf": { "enabled": false, "auth_rate_limit": 100, "log_retention_days": 90 },
+        },
+        // Container Insights and pod logs everywhere: without them a failing pod leaves no trace
+        // once it is replaced.
+        "observability": { "container_insights": true, "log_retention_days": 30 },
     })
 }

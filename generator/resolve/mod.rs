@@ -25,7 +25,7 @@ use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
 const REGION_KEYS: &[&str] = &["aws_region", "azs", "tags"];
 /// Keys an environment entry may hold besides tier overrides.
 const ENVIRONMENT_KEYS: &[&str] =
-    &["tier", "account_id", "domain", "state", "vpc", "tags", "cluster_admins", "cors_allowed_origins", "smtp"];
+    &["tier", "account_id", "domain", "state", "vpc", "tags", "cluster_admins", "cors_allowed_origins", "smtp", "alerts", "dns"];
 
 /// The whole config, resolved.
 #[derive(Debug)]
@@ -263,11 +263,22 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
     }
 }
 
+/// Built-in values of the identity keys an environment may leave out.
+pub fn builtin_identity() -> Value {
+    serde_json::json!({
+        "tags": {},
+        "cors_allowed_origins": [],
+        "smtp": null,
+        "dns": null,
+        "alerts": { "email": [], "https": [] },
+    })
+}
+
 fn builtin_layer() -> Layer {
     let mut value = defaults::builtin();
-    value["tags"] = Value::Object(serde_json::Map::new());
-    value["cors_allowed_origins"] = Value::Array(Vec::new());
-    value["smtp"] = Value::Null;
+    if let (Value::Object(settings), Value::Object(identity)) = (&mut value, builtin_identity()) {
+        settings.extend(identity);
+    }
     Layer { origin: Origin::BuiltIn, yaml: None, value }
 }
 

@@ -62,6 +62,35 @@ pub struct Identity {
     /// Where GoTrue sends sign-up, magic-link and recovery mail (e.g. Amazon SES). Without it no
     /// mail is sent; only throwaway tiers confirm addresses automatically.
     pub smtp: Option<Smtp>,
+    /// Who the environment's alarms notify (the alarm topic's subscriptions). None by default:
+    /// the alarms then change state but nobody is told, and non-throwaway tiers get a warning.
+    pub alerts: Alerts,
+    /// The Route 53 hosted zone of `domain`. With it the core layer issues the API's ACM
+    /// certificate (validated in that zone) and the runbook writes the API's alias record there.
+    /// Without it the runbook's manual certificate and DNS steps apply.
+    pub dns: Option<Dns>,
+}
+
+/// A public Route 53 hosted zone for the environment's `domain` (or a parent of it).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// Hosted zone ID, e.g. `Z0123456789ABCDEFGHIJ` (not the zone's name).
+    pub route53_zone_id: String,
+    /// Let external-dns keep the API host's alias record in the zone (it owns only the records
+    /// it created, marked by TXT records); `false` leaves that record to the runbook's command.
+    pub manage_records: bool,
+}
+
+/// Subscriptions of the alarm topic. Email endpoints must confirm the subscription from the
+/// message SNS sends them; HTTPS endpoints must answer SNS's subscription confirmation request.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// Email addresses, e.g. `oncall@example.com`.
+    pub email: Vec<String>,
+    /// HTTPS endpoints (an incident tool's SNS integration URL), `https://` only.
+    pub https: Vec<String>,
 }
 
 /// An SMTP relay. Its credentials go into the `smtp-credentials` secret (JSON with `username`
@@ -111,11 +140,73 @@ pub struct Settings {
     pub rds: RdsSettings,
     pub s3: S3Settings,
     pub supabase: SupabaseSettings,
+    pub alarms: AlarmSettings,
+    pub edge: EdgeSettings,
+    pub observability: ObservabilitySettings,
 }
 
 /// The keys of [`Settings`]: what a tier may set and a region or environment may override.
 pub const SETTINGS_KEYS: &[&str] =
-    &["description", "use_cases", "monthly_cost_usd", "throwaway", "network", "eks", "rds", "s3", "supabase"];
+    &["description", "use_cases", "monthly_cost_usd", "throwaway", "network", "eks", "rds", "s3", "supabase", "alarms", "edge", "observability"];
+
+/// Thresholds of the environment's CloudWatch alarms (the `monitoring` layer). Each is a
+/// percentage or a duration; the absolute numbers derive from the tier's sizing.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmSettings {
+    /// RDS `CPUUtilization` above this percentage for 15 minutes.
+    pub db_cpu_percent: u32,
+    /// RDS `FreeableMemory` below this percentage of the instance class's memory.
+    pub db_freeable_memory_percent: u32,
+    /// RDS `FreeStorageSpace` below this percentage of `rds.allocated_storage_gib`.
+    pub db_free_storage_percent: u32,
+    /// RDS `DatabaseConnections` above this percentage of the effective `max_connections` (the
+    /// connection budget's limit).
+    pub db_connections_percent: u32,
+    /// `ReplicationSlotDiskUsage` and `OldestReplicationSlotLag` above this percentage of
+    /// `rds.max_slot_wal_keep_size_gib` (the point where PostgreSQL invalidates the slot).
+    pub db_replication_slot_percent: u32,
+    /// RDS `ReadLatency` or `WriteLatency` above this many milliseconds for 15 minutes.
+    pub db_latency_ms: u32,
+    /// ALB 5xx responses (its own, and the targets') above this percentage of requests.
+    pub alb_5xx_percent: u32,
+    /// ALB `TargetResponseTime` p99 above this many milliseconds for 15 minutes.
+    pub alb_p99_response_ms: u32,
+    /// Minutes the cluster may run at the sum of its node groups' `max_size` before paging.
+    pub nodes_at_max_minutes: u32,
+}
+
+/// Container Insights and application logs: the `amazon-cloudwatch-observability` EKS add-on
+/// (CloudWatch agent and Fluent Bit) writing to log groups this stack creates, KMS-encrypted.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservabilitySettings {
+    /// Install the add-on: node, pod and container metrics, and every pod's logs in CloudWatch.
+    pub container_insights: bool,
+    /// Days the Container Insights log groups (application, dataplane, host, performance) keep
+    /// their records.
+    pub log_retention_days: u32,
+}
+
+/// What sits in front of the load balancer.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeSettings {
+    pub waf: WafSettings,
+}
+
+/// An AWS WAFv2 web ACL on the load balancer: AWS managed rules (common, known bad inputs, IP
+/// reputation) and a per-IP rate limit on the auth endpoints.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WafSettings {
+    pub enabled: bool,
+    /// Requests per 5 minutes one IP address may send to `/auth/v1/` before WAF blocks it
+    /// (WAF's minimum is 10).
+    pub auth_rate_limit: u32,
+    /// Days the WAF log group keeps its records.
+    pub log_retention_days: u32,
+}
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -272,6 +363,10 @@ pub struct RdsSettings {
     /// (`LEAST({DBInstanceClassMemory/9531392}, 5000)`), which the connection budget estimates
     /// from the instance class.
     pub max_connections: Option<u32>,
+    /// The most write-ahead log a replication slot may hold back (`max_slot_wal_keep_size`), in
+    /// GiB. A slot that falls further behind is invalidated instead of filling the disk; at most
+    /// half of `allocated_storage_gib`.
+    pub max_slot_wal_keep_size_gib: u32,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
@@ -302,6 +397,10 @@ pub struct S3Settings {
     pub access_logging: bool,
     /// Days before an overwritten or deleted object version is removed (with versioning).
     pub noncurrent_version_expiration_days: u32,
+    /// Days after creation before a live object moves to S3 Standard-IA (same millisecond
+    /// reads, cheaper storage, a per-GB retrieval fee and a 30-day minimum); null keeps
+    /// everything in S3 Standard. S3 accepts 30 or more.
+    pub transition_to_ia_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -4,8 +4,10 @@
 //! each environment (whose overrides may break them); duplicates collapse in the report.
 
 mod access;
+mod alerts;
 mod connections;
 mod cost;
+mod edge;
 mod names;
 mod network;
 mod sizing;
@@ -26,6 +28,8 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         sizing::check(&tier.settings, &mut check);
         connections::check(&tier.settings, &mut check);
         versions::check(&tier.settings, today, &mut check);
+        alerts::check(&tier.settings, &mut check);
+        edge::check(&tier.settings, &mut check);
     }
     for resolved in &model.environments {
         let env = &resolved.env;
@@ -36,6 +40,10 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         versions::check(&env.settings, today, &mut check);
         network::check_environment(env, &mut check);
         access::check_environment(env, &mut check);
+        alerts::check(&env.settings, &mut check);
+        alerts::check_environment(env, &mut check);
+        edge::check(&env.settings, &mut check);
+        edge::check_environment(env, &mut check);
         names::check_environment(env, &mut check);
         cost::check(env, &model.pricing, &mut check);
     }

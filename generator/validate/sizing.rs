@@ -19,6 +19,7 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
     endpoint(s, check);
     retention(s.eks.log_retention_days, "eks.log_retention_days", check);
     retention(s.network.flow_log_retention_days, "network.flow_log_retention_days", check);
+    retention(s.observability.log_retention_days, "observability.log_retention_days", check);
     let mut seen = Vec::new();
     for (i, e) in s.network.interface_endpoints.iter().enumerate() {
         if seen.contains(e) {
@@ -29,6 +30,16 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
     rds(s, check);
     if s.s3.noncurrent_version_expiration_days == 0 {
         check.error(p("s3.noncurrent_version_expiration_days"), "invalid-range", "noncurrent versions would expire immediately".into(), "keep them at least 1 day (30 is common)".into());
+    }
+    // S3 refuses a transition to STANDARD_IA before an object is 30 days old
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html).
+    if let Some(days) = s.s3.transition_to_ia_days.filter(|d| *d < 30) {
+        check.error(
+            p("s3.transition_to_ia_days"),
+            "invalid-range",
+            format!("S3 moves objects to Standard-IA only once they are at least 30 days old, got {days}"),
+            "use 30 or more, or null to keep objects in S3 Standard".into(),
+        );
     }
     for (name, component) in s.supabase.components.iter() {
         self::component(name, component, check);
@@ -135,6 +146,14 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
     }
     if !(20..=65_536).contains(&r.allocated_storage_gib) {
         check.error(p("rds.allocated_storage_gib"), "invalid-range", format!("{} GiB is outside what RDS PostgreSQL allows (20..65536)", r.allocated_storage_gib), "use at least 20".into());
+    }
+    if r.max_slot_wal_keep_size_gib == 0 || r.max_slot_wal_keep_size_gib.saturating_mul(2) > r.allocated_storage_gib {
+        check.error(
+            p("rds.max_slot_wal_keep_size_gib"),
+            "invalid-range",
+            format!("a replication slot may hold back {} GiB of WAL on a {} GiB disk", r.max_slot_wal_keep_size_gib, r.allocated_storage_gib),
+            format!("use 1 to {} (half of allocated_storage_gib), so a stuck slot can never fill the disk", (r.allocated_storage_gib / 2).max(1)),
+        );
     }
     if !r.instance_class.starts_with("db.") {
         check.error(p("rds.instance_class"), "invalid-value", format!("`{}` is not an RDS instance class", r.instance_class), "RDS classes start with `db.`, e.g. db.t4g.small".into());

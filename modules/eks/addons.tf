@@ -2,7 +2,7 @@
 
 data "aws_eks_addon_version" "this" {
   # The default version AWS publishes for the cluster's Kubernetes version (not the newest).
-  for_each           = toset(["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"])
+  for_each           = toset(["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"])
   addon_name         = each.value
   kubernetes_version = aws_eks_cluster.this.version
   most_recent        = false
@@ -112,6 +112,38 @@ resource "aws_iam_role_policy_attachment" "ebs_csi" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
 }
 
+data "aws_iam_policy_document" "ebs_csi_kms" {
+  statement {
+    sid       = "GrantsForEbsVolumes"
+    actions   = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+    resources = [var.ebs_kms_key_arn]
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid = "UseTheEbsKey"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey"
+    ]
+    resources = [var.ebs_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "ebs_csi_kms" {
+  name   = "ebs-volume-encryption"
+  role   = aws_iam_role.ebs_csi.id
+  policy = data.aws_iam_policy_document.ebs_csi_kms.json
+}
+
 resource "aws_eks_addon" "ebs_csi" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = "aws-ebs-csi-driver"
@@ -120,5 +152,71 @@ resource "aws_eks_addon" "ebs_csi" {
   resolve_conflicts_on_update = "OVERWRITE"
   service_account_role_arn    = aws_iam_role.ebs_csi.arn
   tags                        = var.tags
-  depends_on                  = [aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]
+  depends_on = [
+    aws_eks_node_group.this,
+    aws_iam_role_policy_attachment.ebs_csi,
+    aws_iam_role_policy.ebs_csi_kms
+  ]
+}
+
+data "aws_iam_policy_document" "cloudwatch_observability_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.cluster.arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:sub"
+      values   = ["system:serviceaccount:amazon-cloudwatch:cloudwatch-agent"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_issuer}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "cloudwatch_observability" {
+  name               = "${var.name}-cloudwatch-observability"
+  description        = "Amazon CloudWatch Observability add-on (CloudWatch agent and Fluent Bit)"
+  assume_role_policy = data.aws_iam_policy_document.cloudwatch_observability_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "cloudwatch_observability" {
+  for_each   = toset(["CloudWatchAgentServerPolicy"])
+  role       = aws_iam_role.cloudwatch_observability.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+}
+
+resource "aws_cloudwatch_log_group" "container_insights" {
+  # checkov:skip=CKV_AWS_338:retention is sized per tier (observability.log_retention_days); production tiers keep a year
+  for_each          = var.container_insights ? toset(["application", "dataplane", "host", "performance"]) : toset([])
+  name              = "/aws/containerinsights/${var.name}/${each.value}"
+  retention_in_days = var.container_insights_log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_eks_addon" "cloudwatch_observability" {
+  count                       = var.container_insights ? 1 : 0
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "amazon-cloudwatch-observability"
+  addon_version               = data.aws_eks_addon_version.this["amazon-cloudwatch-observability"].version
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+  service_account_role_arn    = aws_iam_role.cloudwatch_observability.arn
+  tags                        = var.tags
+  # The log groups first: the agent would otherwise create them unencrypted, never expiring.
+  depends_on = [
+    aws_eks_node_group.this,
+    aws_iam_role_policy_attachment.cloudwatch_observability,
+    aws_cloudwatch_log_group.container_insights
+  ]
 }

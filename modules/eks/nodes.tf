@@ -60,8 +60,9 @@ resource "aws_launch_template" "node" {
     ebs {
       volume_size = each.value.disk_size_gib
       volume_type = "gp3"
-      # Encrypted with the account's EBS key: a customer key would need grants for the Auto Scaling service role.
+      # Encrypted with the environment's EBS key, whose policy lets the Auto Scaling service-linked role launch with it.
       encrypted             = true
+      kms_key_id            = var.ebs_kms_key_arn
       delete_on_termination = true
     }
   }

@@ -94,6 +94,23 @@ variable "cluster_log_retention_days" {
   default     = 365
 }
 
+variable "ebs_kms_key_arn" {
+  description = "KMS key of the node root volumes and of the volumes the EBS CSI driver creates."
+  type        = string
+}
+
+variable "container_insights" {
+  description = "Install the amazon-cloudwatch-observability add-on: Container Insights metrics and every pod's logs in CloudWatch."
+  type        = bool
+  default     = true
+}
+
+variable "container_insights_log_retention_days" {
+  description = "Days the Container Insights log groups keep their records."
+  type        = number
+  default     = 30
+}
+
 variable "tags" {
   description = "Tags added to every resource, on top of the provider's default tags."
   type        = map(string)

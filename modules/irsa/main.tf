@@ -32,10 +32,11 @@ data "aws_iam_policy_document" "trust" {
 }
 
 data "aws_iam_policy_document" "aws_load_balancer_controller" {
-  # checkov:skip=CKV_AWS_109:upstream AWS Load Balancer Controller policy: security group rule changes are conditioned on the cluster tag
-  # checkov:skip=CKV_AWS_356:upstream AWS Load Balancer Controller policy: Describe* and tag-conditioned actions need Resource "*"
-  # checkov:skip=CKV_AWS_111:upstream AWS Load Balancer Controller policy: write actions are conditioned on the elbv2.k8s.aws/cluster tag
+  # checkov:skip=CKV_AWS_109:AWS Load Balancer Controller: security group rule changes are conditioned on the cluster tag
+  # checkov:skip=CKV_AWS_356:AWS Load Balancer Controller: Describe* and tag-conditioned actions need Resource "*"
+  # checkov:skip=CKV_AWS_111:AWS Load Balancer Controller: write actions are conditioned on the elbv2.k8s.aws/cluster tag
   statement {
+    sid       = "ServiceLinkedRole"
     actions   = ["iam:CreateServiceLinkedRole"]
     resources = ["*"]
 
@@ -47,6 +48,7 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid = "Describe"
     actions = [
       "ec2:DescribeAccountAttributes",
       "ec2:DescribeAddresses",
@@ -62,6 +64,8 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
       "ec2:GetCoipPoolUsage",
       "ec2:DescribeCoipPools",
       "ec2:GetSecurityGroupsForVpc",
+      "ec2:DescribeIpamPools",
+      "ec2:DescribeRouteTables",
       "elasticloadbalancing:DescribeLoadBalancers",
       "elasticloadbalancing:DescribeLoadBalancerAttributes",
       "elasticloadbalancing:DescribeListeners",
@@ -74,13 +78,13 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
       "elasticloadbalancing:DescribeTags",
       "elasticloadbalancing:DescribeTrustStores",
       "elasticloadbalancing:DescribeListenerAttributes",
-      "elasticloadbalancing:DescribeCapacityReservation",
-      "elasticloadbalancing:ModifyIpPools"
+      "elasticloadbalancing:DescribeCapacityReservation"
     ]
     resources = ["*"]
   }
 
   statement {
+    sid = "CertificatesWafShield"
     actions = [
       "cognito-idp:DescribeUserPoolClient",
       "acm:ListCertificates",
@@ -95,6 +99,7 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
       "wafv2:GetWebACLForResource",
       "wafv2:AssociateWebACL",
       "wafv2:DisassociateWebACL",
+      "wafv2:ListWebACLs",
       "shield:GetSubscriptionState",
       "shield:DescribeProtection",
       "shield:CreateProtection",
@@ -104,18 +109,21 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid       = "NodeSecurityGroupRules"
     actions   = ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"]
     resources = ["*"]
   }
 
   statement {
+    sid       = "CreateSecurityGroup"
     actions   = ["ec2:CreateSecurityGroup"]
     resources = ["*"]
   }
 
   statement {
+    sid       = "TagNewSecurityGroups"
     actions   = ["ec2:CreateTags"]
-    resources = ["arn:aws:ec2:*:*:security-group/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:ec2:*:*:security-group/*"]
 
     condition {
       test     = "StringEquals"
@@ -131,8 +139,9 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid       = "RetagOwnSecurityGroups"
     actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
-    resources = ["arn:aws:ec2:*:*:security-group/*"]
+    resources = ["arn:${data.aws_partition.current.partition}:ec2:*:*:security-group/*"]
 
     condition {
       test     = "Null"
@@ -148,6 +157,7 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid = "OwnSecurityGroups"
     actions = [
       "ec2:AuthorizeSecurityGroupIngress",
       "ec2:RevokeSecurityGroupIngress",
@@ -163,6 +173,7 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid       = "CreateTagged"
     actions   = ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"]
     resources = ["*"]
 
@@ -174,6 +185,7 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid = "ListenersAndRules"
     actions = [
       "elasticloadbalancing:CreateListener",
       "elasticloadbalancing:DeleteListener",
@@ -184,11 +196,12 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid     = "RetagOwnBalancers"
     actions = ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]
     resources = [
-      "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-      "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-      "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*"
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:targetgroup/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*"
     ]
 
     condition {
@@ -205,16 +218,18 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid     = "TagListenersAndRules"
     actions = ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]
     resources = [
-      "arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*",
-      "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*",
-      "arn:aws:elasticloadbalancing:*:*:listener-rule/net/*/*/*",
-      "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*"
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:listener/net/*/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:listener/app/*/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:listener-rule/net/*/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:listener-rule/app/*/*/*"
     ]
   }
 
   statement {
+    sid = "ModifyOwn"
     actions = [
       "elasticloadbalancing:ModifyLoadBalancerAttributes",
       "elasticloadbalancing:SetIpAddressType",
@@ -225,7 +240,8 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
       "elasticloadbalancing:ModifyTargetGroupAttributes",
       "elasticloadbalancing:DeleteTargetGroup",
       "elasticloadbalancing:ModifyListenerAttributes",
-      "elasticloadbalancing:ModifyCapacityReservation"
+      "elasticloadbalancing:ModifyCapacityReservation",
+      "elasticloadbalancing:ModifyIpPools"
     ]
     resources = ["*"]
 
@@ -237,11 +253,12 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
+    sid     = "TagOnCreate"
     actions = ["elasticloadbalancing:AddTags"]
     resources = [
-      "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-      "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-      "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*"
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:targetgroup/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:loadbalancer/net/*/*",
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:loadbalancer/app/*/*"
     ]
 
     condition {
@@ -258,17 +275,22 @@ data "aws_iam_policy_document" "aws_load_balancer_controller" {
   }
 
   statement {
-    actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
-    resources = ["arn:aws:elasticloadbalancing:*:*:targetgroup/*/*"]
+    sid     = "Targets"
+    actions = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:elasticloadbalancing:*:*:targetgroup/*/*"
+    ]
   }
 
   statement {
+    sid = "ListenerSettings"
     actions = [
       "elasticloadbalancing:SetWebAcl",
       "elasticloadbalancing:ModifyListener",
       "elasticloadbalancing:AddListenerCertificates",
       "elasticloadbalancing:RemoveListenerCertificates",
-      "elasticloadbalancing:ModifyRule"
+      "elasticloadbalancing:ModifyRule",
+      "elasticloadbalancing:SetRulePriorities"
     ]
     resources = ["*"]
   }

@@ -35,6 +35,11 @@ output "db_subnet_group_name" {
   value       = aws_db_subnet_group.this.name
 }
 
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (the monitoring layer alarms on their port allocation errors)."
+  value       = [for az in local.nat_azs : aws_nat_gateway.this[az].id]
+}
+
 output "nat_public_ips" {
   description = "Public IPs of the NAT gateways (egress addresses to allow-list elsewhere)."
   value       = [for az in local.nat_azs : aws_eip.nat[az].public_ip]

@@ -44,6 +44,13 @@ resource "aws_db_parameter_group" "this" {
     apply_method = "pending-reboot"
   }
 
+  # A slot nobody consumes (Realtime's poller stuck, a forgotten subscriber) is invalidated at this much WAL instead of filling the disk.
+  parameter {
+    name         = "max_slot_wal_keep_size"
+    value        = tostring(var.max_slot_wal_keep_size_mib)
+    apply_method = "immediate"
+  }
+
   parameter {
     name         = "shared_preload_libraries"
     value        = "pg_stat_statements,pg_cron"

@@ -89,6 +89,16 @@ variable "max_connections" {
   }
 }
 
+variable "max_slot_wal_keep_size_mib" {
+  description = "Most WAL a replication slot may hold back before it is invalidated, in MiB (max_slot_wal_keep_size)."
+  type        = number
+
+  validation {
+    condition     = var.max_slot_wal_keep_size_mib >= 1024 && floor(var.max_slot_wal_keep_size_mib) == var.max_slot_wal_keep_size_mib
+    error_message = "max_slot_wal_keep_size_mib is a whole number of at least 1024."
+  }
+}
+
 variable "backup_window" {
   description = "Daily backup window, UTC."
   type        = string

@@ -98,7 +98,28 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
-  # No transition rules: Storage serves objects synchronously, archive classes would break reads.
+  dynamic "rule" {
+    for_each = var.transition_to_ia_days > 0 ? [var.transition_to_ia_days] : []
+
+    content {
+      id     = "live-objects-to-standard-ia"
+      status = "Enabled"
+
+      filter {}
+
+      transition {
+        days          = rule.value
+        storage_class = "STANDARD_IA"
+      }
+
+      # Repeated from the first rule so that every whole-bucket rule states it (checkov CKV_AWS_300).
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 7
+      }
+    }
+  }
+
+  # Standard-IA reads in milliseconds like Standard (cheaper storage, a per-GB retrieval fee, 128 KiB minimum billed size), so Storage's synchronous reads keep working; Glacier Flexible Retrieval and Deep Archive need a restore first and would break them (https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html).
   depends_on = [aws_s3_bucket_versioning.this]
 }
 

@@ -34,6 +34,17 @@ variable "noncurrent_version_expiration_days" {
   default     = 30
 }
 
+variable "transition_to_ia_days" {
+  description = "Days after creation before live objects move to S3 Standard-IA; 0 keeps them in S3 Standard."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.transition_to_ia_days == 0 || var.transition_to_ia_days >= 30
+    error_message = "S3 moves objects to STANDARD_IA only once they are 30 days old: use 0 (off) or 30 or more."
+  }
+}
+
 variable "cors_allowed_origins" {
   description = "Browser origins allowed to use the bucket directly (no CORS rule when empty)."
   type        = list(string)

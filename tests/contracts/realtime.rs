@@ -830,3 +830,80 @@ fn realtime_has_the_dashboard_credentials_its_config_requires() {
         );
     }
 }
+
+/// What Realtime's postgres_changes does when RDS's `max_slot_wal_keep_size` (set per tier in the
+/// parameter group, generator/plan/core/rds.rs) invalidates its slot. Realtime v2.78.15 polls a
+/// TEMPORARY logical slot that it creates from SQL on its own connection
+/// (supabase/realtime@v2.78.15:lib/extensions/postgres_cdc_rls/replications.ex
+/// `prepare_replication`: create the slot when none of that name exists, third argument `true`),
+/// and on any polling error retries `prepare_replication` after a back-off
+/// (…:lib/extensions/postgres_cdc_rls/replication_poller.ex `handle_info(:poll, ...)`).
+/// So: a stopped Realtime holds no slot (a temporary slot dies with its session); a connected one
+/// that stops consuming holds WAL back until the slot passes the limit, and then the server ends
+/// that session at the next checkpoint: the slot is gone, the WAL is freed, and the poller's next
+/// attempt creates a fresh slot (the changes in between are not delivered). test_decoding stands
+/// in for wal2json, which is not part of PostgreSQL; invalidation does not depend on the plugin.
+#[test]
+fn a_lagging_realtime_slot_is_invalidated_instead_of_filling_the_disk() {
+    use std::io::Write;
+    const SLOT: &str = "supabase_realtime_replication_slot";
+    pg::for_each(|db| {
+        let passwords = db.bootstrap();
+        let pw = passwords.get(REALTIME).to_string();
+        rds_replication_membership_allows_replication(db);
+        // The parameter group's value, scaled down: 64 MB instead of gigabytes.
+        db.sql("ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'");
+        db.sql("SELECT pg_reload_conf()");
+
+        // Realtime's session: create the slot, then stop consuming (the session stays open).
+        let mut session = tcp_psql(db, REALTIME, &pw, tenant_conninfo())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start psql");
+        let mut stdin = session.stdin.take().expect("stdin");
+        writeln!(stdin, "SELECT 1 FROM pg_create_logical_replication_slot('{SLOT}', 'test_decoding', true);").expect("write");
+        let held = format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{SLOT}' AND temporary");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while db.sql(&held) != "1" {
+            assert!(std::time::Instant::now() < deadline, "Realtime's slot never appeared on PostgreSQL {}", db.major());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+
+        // Other traffic writes ~200 MB of WAL; a checkpoint enforces the limit.
+        db.sql("CREATE TABLE public.wal_filler AS SELECT g, repeat(md5(g::text), 32) AS pad FROM generate_series(1, 150000) g");
+        db.sql("SELECT pg_switch_wal()");
+        db.sql("CHECKPOINT");
+        let after = db.sql(&format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{SLOT}'"));
+
+        // Realtime's next poll on the same session.
+        let _ = writeln!(stdin, "SELECT count(*) FROM pg_logical_slot_get_changes('{SLOT}', NULL, 10);");
+        drop(stdin);
+        let out = session.wait_with_output().expect("psql ends");
+        let err = common::stderr(&out);
+        assert_eq!(after, "0", "PostgreSQL {}: the lagging slot still holds WAL back after the checkpoint", db.major());
+        assert!(
+            !out.status.success() && err.contains("terminating connection"),
+            "PostgreSQL {}: Realtime's session was not ended when its slot was invalidated: {}",
+            db.major(),
+            err.trim()
+        );
+        assert!(
+            db.sql(&format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{SLOT}'")) == "0",
+            "the slot survived its session"
+        );
+        // The poller's retry (a new connection, prepare_replication) gets a fresh slot.
+        realtime(
+            db,
+            &pw,
+            tenant_conninfo(),
+            "prepare_replication after invalidation",
+            &format!(
+                "SELECT 1 FROM pg_create_logical_replication_slot('{SLOT}', 'test_decoding', true);
+                 SELECT count(*) >= 0 FROM pg_logical_slot_get_changes('{SLOT}', NULL, 10);"
+            ),
+        );
+        db.sql("DROP TABLE public.wal_filler");
+    });
+}

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::plan::naming::{Names, WorkloadRole};
+use crate::plan::naming::{EXTERNAL_DNS, Names, WorkloadRole};
 use crate::resolve::model::Environment;
 
 /// One upstream chart and the values this environment installs it with.
@@ -27,7 +27,7 @@ pub struct Addon {
 pub fn addons(env: &Environment, names: &Names) -> Vec<Addon> {
     let region = env.identity.aws_region.as_str();
     let irsa = |role: WorkloadRole| json!({ "eks.amazonaws.com/role-arn": names.role_arn(role) });
-    vec![
+    let mut addons = vec![
         Addon {
             release: "external-secrets",
             namespace: "external-secrets",
@@ -68,6 +68,9 @@ pub fn addons(env: &Environment, names: &Names) -> Vec<Addon> {
                     "annotations": irsa(WorkloadRole::LoadBalancerController),
                 },
                 "defaultSSLPolicy": super::SSL_POLICY,
+                // The environment's cost and ownership tags on the ALB, target groups and security
+                // groups the controller creates, like Terraform's provider default_tags elsewhere.
+                "defaultTags": crate::plan::roots::default_tags(env),
             }),
         },
         Addon {
@@ -109,7 +112,47 @@ pub fn addons(env: &Environment, names: &Names) -> Vec<Addon> {
             purpose: "CPU metrics for the HorizontalPodAutoscalers",
             values: json!({ "replicas": 2 }),
         },
-    ]
+    ];
+    if let Some(dns) = env.identity.dns.as_ref().filter(|d| d.manage_records) {
+        addons.push(external_dns(env, names, &dns.route53_zone_id));
+    }
+    addons
+}
+
+/// external-dns, where the environment's Route 53 records are managed: it points the API host
+/// (the Ingress's host) at the load balancer with an alias record. Values keys are those of
+/// kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1:charts/external-dns/values.yaml.
+fn external_dns(env: &Environment, names: &Names, zone_id: &str) -> Addon {
+    Addon {
+        release: "external-dns",
+        namespace: EXTERNAL_DNS.namespace,
+        repo_name: "external-dns",
+        repo_url: "https://kubernetes-sigs.github.io/external-dns/",
+        chart: "external-dns",
+        version: "1.21.1",
+        app_version: "v0.21.0",
+        purpose: "points the API host at the load balancer (alias record in the environment's Route 53 zone)",
+        values: json!({
+            "provider": { "name": "aws" },
+            "env": [{ "name": "AWS_DEFAULT_REGION", "value": env.identity.aws_region }],
+            "serviceAccount": {
+                "create": true,
+                "name": EXTERNAL_DNS.name,
+                "annotations": { "eks.amazonaws.com/role-arn": names.external_dns_role_arn() },
+            },
+            "sources": ["ingress"],
+            "domainFilters": [env.identity.domain],
+            // Only this zone, even if the role could see others with the same domain.
+            "extraArgs": [format!("--zone-id-filter={zone_id}")],
+            // sync deletes what it created when the Ingress goes (a stale alias would point at a
+            // deleted load balancer), and only what it created: the TXT registry marks each
+            // record with this environment as owner, so records of other tools or environments
+            // sharing the zone are never touched.
+            "policy": "sync",
+            "registry": "txt",
+            "txtOwnerId": names.prefix,
+        }),
+    }
 }
 
 /// Cluster Autoscaler is released per Kubernetes minor; use the one matching the cluster.

@@ -34,6 +34,8 @@ pub struct Applications {
     /// Minor version of the cluster's Kubernetes (for the kubectl advice).
     pub kubernetes_minor: String,
     pub throwaway: bool,
+    /// The environment's Route 53 zone, if any (the runbook's DNS steps depend on it).
+    pub dns: Option<crate::resolve::model::Dns>,
 }
 
 impl Applications {
@@ -52,6 +54,7 @@ pub fn plan(env: &Environment, names: Names) -> Applications {
         state_bucket: env.identity.state.bucket.clone(),
         kubernetes_minor: env.settings.eks.version.trim_start_matches("1.").to_string(),
         throwaway: env.settings.throwaway,
+        dns: env.identity.dns.clone(),
     }
 }
 
@@ -135,7 +138,7 @@ fn values(env: &Environment, names: &Names) -> Values {
             certificate_arn: None,
             deletion_protection: !s.throwaway,
             access_logs: AccessLogs { enabled: s.s3.access_logging, bucket: names.access_log_bucket.clone(), prefix: naming::ALB_LOG_PREFIX.to_string() },
-            waf_acl_arn: None,
+            waf_acl_name: s.edge.waf.enabled.then(|| crate::plan::core::edge::web_acl_name(names)),
         },
         network_policy: NetworkPolicy {
             enabled: true,

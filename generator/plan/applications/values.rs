@@ -263,9 +263,10 @@ pub struct Ingress {
     pub certificate_arn: Option<String>,
     pub deletion_protection: bool,
     pub access_logs: AccessLogs,
-    /// Optional WAFv2 web ACL.
+    /// Name of the WAFv2 web ACL the core layer creates when the tier enables WAF; the
+    /// controller resolves it to the ACL's ARN (`wafv2-acl-name`), so no ARN crosses layers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waf_acl_arn: Option<String>,
+    pub waf_acl_name: Option<String>,
 }
 
 /// Default-deny NetworkPolicies plus the flows the stack needs.

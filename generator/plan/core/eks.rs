@@ -114,6 +114,15 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
             Variable::new("cluster_log_retention_days", TfType::Number, "Days to keep control-plane logs.").default(365),
             eks.log_retention_days,
         ),
+        Input::wire(Variable::new("ebs_kms_key_arn", TfType::String, "KMS key of the node root volumes and of the volumes the EBS CSI driver creates."), r#"module.kms.key_arns["ebs"]"#),
+        Input::tfvar(
+            Variable::new("container_insights", TfType::Bool, "Install the amazon-cloudwatch-observability add-on: Container Insights metrics and every pod's logs in CloudWatch.").default(true),
+            env.settings.observability.container_insights,
+        ),
+        Input::tfvar(
+            Variable::new("container_insights_log_retention_days", TfType::Number, "Days the Container Insights log groups keep their records.").default(30),
+            env.settings.observability.log_retention_days,
+        ),
         common::tags_input(MODULE),
     ]
 }
@@ -128,9 +137,11 @@ pub fn module(inputs: &[Input]) -> Module {
         summary: "EKS cluster with KMS envelope encryption of secrets, all five control-plane log types in a \
                   KMS-encrypted log group, access entries (API_AND_CONFIG_MAP) for the configured admins, an OIDC \
                   provider for IAM roles for service accounts, managed node groups on launch templates (IMDSv2 only, \
-                  hop limit 1, encrypted gp3 root volume, no SSH; Spot groups tainted), and the vpc-cni (network \
+                  hop limit 1, gp3 root volume encrypted with the environment's EBS key, no SSH; Spot groups tainted), and the vpc-cni (network \
                   policy enforcement on), kube-proxy, coredns and aws-ebs-csi-driver add-ons at the default version \
-                  for the cluster, the CNI and EBS CSI drivers with roles of their own.",
+                  for the cluster, the CNI and EBS CSI drivers with roles of their own, and (with container_insights) \
+                  the amazon-cloudwatch-observability add-on with a role of its own, writing into Container Insights \
+                  log groups created here, KMS-encrypted, with the tier's retention.",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
         files: vec![
             TfFile { name: "main.tf", blocks: cluster() },
@@ -254,8 +265,9 @@ fn nodes() -> Vec<Block> {
                 b.attr("device_name", s("/dev/xvda")).child("ebs", |ebs| {
                     ebs.attr("volume_size", e("each.value.disk_size_gib"))
                         .attr("volume_type", s("gp3"))
-                        .comment("Encrypted with the account's EBS key: a customer key would need grants for the Auto Scaling service role.")
+                        .comment("Encrypted with the environment's EBS key, whose policy lets the Auto Scaling service-linked role launch with it.")
                         .attr("encrypted", true)
+                        .attr("kms_key_id", e("var.ebs_kms_key_arn"))
                         .attr("delete_on_termination", true)
                 })
             })
@@ -297,13 +309,24 @@ fn nodes() -> Vec<Block> {
 }
 
 /// Managed add-ons: Terraform resource name and EKS add-on name.
-const ADDONS: [(&str, &str); 4] = [("vpc_cni", "vpc-cni"), ("kube_proxy", "kube-proxy"), ("coredns", "coredns"), ("ebs_csi", "aws-ebs-csi-driver")];
+const ADDONS: [(&str, &str); 5] = [
+    ("vpc_cni", "vpc-cni"),
+    ("kube_proxy", "kube-proxy"),
+    ("coredns", "coredns"),
+    ("ebs_csi", "aws-ebs-csi-driver"),
+    ("cloudwatch_observability", "amazon-cloudwatch-observability"),
+];
 
-/// The role of an add-on's service account in kube-system, trusted through this cluster's OIDC
-/// provider: trust policy, role and managed policy.
-fn addon_role(resource: &str, description: &str, service_account: &'static str, policy: &str) -> [Block; 3] {
+/// The log groups the CloudWatch agent (`performance`) and Fluent Bit (`application`, `dataplane`,
+/// `host`) of the amazon-cloudwatch-observability add-on write to, under
+/// `/aws/containerinsights/<cluster>/` (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-logs-FluentBit.html).
+pub const CONTAINER_INSIGHTS_LOG_GROUPS: [&str; 4] = ["application", "dataplane", "host", "performance"];
+
+/// The role of an add-on's service account, trusted through this cluster's OIDC provider: trust
+/// policy, role and managed policy.
+fn addon_role(resource: &str, description: &str, service_account: ServiceAccount, policy: &str) -> [Block; 3] {
     let trust = format!("{resource}_assume");
-    let subject = ServiceAccount { namespace: "kube-system", name: service_account }.subject();
+    let subject = service_account.subject();
     [
         document(&trust, vec![Statement::assumed_by_service_account("[aws_iam_openid_connect_provider.cluster.arn]", "${local.oidc_issuer}", &subject)]),
         role(resource, &resource.replace('_', "-"), description, &trust),
@@ -330,7 +353,8 @@ fn addons() -> Vec<Block> {
             .attr("kubernetes_version", e("aws_eks_cluster.this.version"))
             .attr("most_recent", false),
     ];
-    blocks.extend(addon_role("vpc_cni", "Amazon VPC CNI (aws-node)", "aws-node", "AmazonEKS_CNI_Policy"));
+    let kube_system = |name| ServiceAccount { namespace: "kube-system", name };
+    blocks.extend(addon_role("vpc_cni", "Amazon VPC CNI (aws-node)", kube_system("aws-node"), "AmazonEKS_CNI_Policy"));
     blocks.extend([
         addon("vpc_cni")
             .attr("service_account_role_arn", e("aws_iam_role.vpc_cni.arn"))
@@ -341,12 +365,77 @@ fn addons() -> Vec<Block> {
         addon("kube_proxy").attr("tags", e("var.tags")),
         addon("coredns").attr("tags", e("var.tags")).attr("depends_on", e("[aws_eks_node_group.this]")),
     ]);
-    blocks.extend(addon_role("ebs_csi", "Amazon EBS CSI driver controller", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"));
-    blocks.push(
+    blocks.extend(addon_role("ebs_csi", "Amazon EBS CSI driver controller", kube_system("ebs-csi-controller-sa"), "service-role/AmazonEBSCSIDriverPolicy"));
+    blocks.extend([
+        // The key policy of the KMS key for encrypted volumes the driver creates, as an IAM policy
+        // on its role (https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html, the policy
+        // for a custom KMS key): grants only for AWS resources, and use of this key only. The
+        // driver hands the StorageClass's kmsKeyId to EC2 CreateVolume unchanged
+        // (kubernetes-sigs/aws-ebs-csi-driver@v1.41.0:pkg/cloud/cloud.go), which accepts an alias ARN.
+        document(
+            "ebs_csi_kms",
+            vec![
+                Statement::allow(&["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"])
+                    .sid("GrantsForEbsVolumes")
+                    .on("[var.ebs_kms_key_arn]")
+                    .when("Bool", "kms:GrantIsForAWSResource", r#"["true"]"#),
+                Statement::allow(&["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"])
+                    .sid("UseTheEbsKey")
+                    .on("[var.ebs_kms_key_arn]"),
+            ],
+        ),
+        Block::resource("aws_iam_role_policy", "ebs_csi_kms")
+            .attr("name", s("ebs-volume-encryption"))
+            .attr("role", e("aws_iam_role.ebs_csi.id"))
+            .attr("policy", e("data.aws_iam_policy_document.ebs_csi_kms.json")),
         addon("ebs_csi")
             .attr("service_account_role_arn", e("aws_iam_role.ebs_csi.arn"))
             .attr("tags", e("var.tags"))
-            .attr("depends_on", e("[aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi]")),
-    );
+            .attr("depends_on", e("[aws_eks_node_group.this, aws_iam_role_policy_attachment.ebs_csi, aws_iam_role_policy.ebs_csi_kms]")),
+    ]);
+    blocks.extend(container_insights());
+    blocks
+}
+
+/// Container Insights and pod logs: the amazon-cloudwatch-observability add-on (CloudWatch agent
+/// and Fluent Bit), its role, and the log groups it writes to, created first so that they are
+/// KMS-encrypted with the tier's retention instead of created by the agent with neither.
+fn container_insights() -> Vec<Block> {
+    let groups = CONTAINER_INSIGHTS_LOG_GROUPS.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ");
+    // The add-on's CloudWatch agent and its Fluent Bit DaemonSet both run as the cloudwatch-agent
+    // service account in amazon-cloudwatch (aws-observability/helm-charts@71a298f:
+    // charts/amazon-cloudwatch-observability/templates/linux/fluent-bit-daemonset.yaml), whose role
+    // needs CloudWatchAgentServerPolicy
+    // (https://docs.aws.amazon.com/eks/latest/userguide/amazon-cloudwatch-observability.html,
+    // "Required IAM permissions"; X-Ray is left out: Application Signals is not used).
+    // The role exists even without the add-on (no cost, and nothing can assume it without the
+    // service account's token), which keeps its addresses free of count indexes.
+    let mut blocks = Vec::from(addon_role(
+        "cloudwatch_observability",
+        "Amazon CloudWatch Observability add-on (CloudWatch agent and Fluent Bit)",
+        ServiceAccount { namespace: "amazon-cloudwatch", name: "cloudwatch-agent" },
+        "CloudWatchAgentServerPolicy",
+    ));
+    blocks.extend([
+
+        Block::resource("aws_cloudwatch_log_group", "container_insights")
+            .skip_check("CKV_AWS_338", "retention is sized per tier (observability.log_retention_days); production tiers keep a year")
+            .attr("for_each", e(&format!("var.container_insights ? toset([{groups}]) : toset([])")))
+            .attr("name", e(r#""/aws/containerinsights/${var.name}/${each.value}""#))
+            .attr("retention_in_days", e("var.container_insights_log_retention_days"))
+            .attr("kms_key_id", e("var.logs_kms_key_arn"))
+            .attr("tags", e("var.tags")),
+        Block::resource("aws_eks_addon", "cloudwatch_observability")
+            .attr("count", e("var.container_insights ? 1 : 0"))
+            .attr("cluster_name", e("aws_eks_cluster.this.name"))
+            .attr("addon_name", s("amazon-cloudwatch-observability"))
+            .attr("addon_version", e(r#"data.aws_eks_addon_version.this["amazon-cloudwatch-observability"].version"#))
+            .attr("resolve_conflicts_on_create", s("OVERWRITE"))
+            .attr("resolve_conflicts_on_update", s("OVERWRITE"))
+            .attr("service_account_role_arn", e("aws_iam_role.cloudwatch_observability.arn"))
+            .attr("tags", e("var.tags"))
+            .comment("The log groups first: the agent would otherwise create them unencrypted, never expiring.")
+            .attr("depends_on", e("[aws_eks_node_group.this, aws_iam_role_policy_attachment.cloudwatch_observability, aws_cloudwatch_log_group.container_insights]")),
+    ]);
     blocks
 }

@@ -3,15 +3,11 @@
 //! workload needs, scoped to this environment's resources.
 
 use crate::plan::common;
-use crate::plan::iam::{Statement, document, document_from_json};
+use crate::plan::iam::{Statement, document};
 use crate::plan::naming::{Names, SecretKind, WorkloadRole};
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e};
 
 pub const MODULE: &str = "irsa";
-
-/// The AWS Load Balancer Controller's policy, vendored verbatim from upstream
-/// (kubernetes-sigs/aws-load-balancer-controller `docs/install/iam_policy.json`).
-const LOAD_BALANCER_CONTROLLER_POLICY: &str = include_str!("aws-load-balancer-controller-policy.json");
 
 pub fn inputs(names: &Names) -> Vec<Input> {
     let accounts: hcl::Map<String, hcl::Value> = WorkloadRole::ALL
@@ -115,10 +111,7 @@ pub fn module(inputs: &[Input]) -> Module {
 fn policy(role: WorkloadRole) -> Block {
     let name = document_name(role);
     match role {
-        WorkloadRole::LoadBalancerController => document_from_json(&name, LOAD_BALANCER_CONTROLLER_POLICY)
-            .skip_check("CKV_AWS_111", "upstream AWS Load Balancer Controller policy: write actions are conditioned on the elbv2.k8s.aws/cluster tag")
-            .skip_check("CKV_AWS_356", "upstream AWS Load Balancer Controller policy: Describe* and tag-conditioned actions need Resource \"*\"")
-            .skip_check("CKV_AWS_109", "upstream AWS Load Balancer Controller policy: security group rule changes are conditioned on the cluster tag"),
+        WorkloadRole::LoadBalancerController => super::load_balancer_controller::policy(&name),
         WorkloadRole::ClusterAutoscaler => document(
             &name,
             vec![
@@ -190,13 +183,4 @@ fn document_name(role: WorkloadRole) -> String {
 /// The ARN pattern of secrets named `name` (an HCL template) in this account and region.
 fn secret_arn(name: &str) -> String {
     format!(r#""arn:${{data.aws_partition.current.partition}}:secretsmanager:${{data.aws_region.current.name}}:${{data.aws_caller_identity.current.account_id}}:secret:{name}""#)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_vendored_upstream_policy_converts() {
-        let block = super::document_from_json("alb", super::LOAD_BALANCER_CONTROLLER_POLICY);
-        assert!(block.items.len() > 10, "the upstream policy has many statements");
-    }
 }

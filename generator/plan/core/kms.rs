@@ -16,15 +16,22 @@ enum KeyUse {
     Service(&'static str),
     /// CloudWatch Logs, only for this environment's log groups.
     Logs,
+    /// CloudWatch alarms of this account publishing to the SNS topic the key encrypts.
+    Alarms,
+    /// EBS volumes: through EC2, and the Auto Scaling service-linked role that launches the
+    /// managed node groups' instances.
+    Ebs,
 }
 
 /// Purposes, who uses the key, and a description.
-const KEYS: [(&str, KeyUse, &str); 5] = [
+const KEYS: &[(&str, KeyUse, &str)] = &[
     ("eks", KeyUse::Roles, "Envelope encryption of Kubernetes secrets"),
     ("rds", KeyUse::Service("rds"), "RDS storage, snapshots and Performance Insights"),
     ("s3", KeyUse::Service("s3"), "Supabase Storage bucket (SSE-KMS)"),
     ("secrets", KeyUse::Service("secretsmanager"), "Secrets Manager secrets, including the RDS master password"),
     ("logs", KeyUse::Logs, "CloudWatch Logs of the cluster and the database"),
+    ("alarms", KeyUse::Alarms, "SNS topic the CloudWatch alarms publish to"),
+    ("ebs", KeyUse::Ebs, "EBS volumes: node root volumes and persistent volumes"),
 ];
 
 /// How many keys the module creates.
@@ -55,7 +62,7 @@ pub fn module(inputs: &[Input]) -> Module {
             )),
         ),
     ];
-    for (purpose, key_use, _) in KEYS {
+    for &(purpose, key_use, _) in KEYS {
         blocks.push(policy(purpose, key_use));
     }
     blocks.push(Block::new("locals", &[]).attr(
@@ -83,13 +90,13 @@ pub fn module(inputs: &[Input]) -> Module {
     Module {
         name: MODULE,
         summary: "Customer-managed KMS keys with yearly rotation for EKS secrets, RDS, the storage bucket, \
-                  Secrets Manager and CloudWatch Logs. Each key policy lets the account administer the key \
+                  Secrets Manager, CloudWatch Logs, the alarm topic and EBS volumes. Each key policy lets the account administer the key \
                   and allows cryptographic use only through the service the key is for (the logs key: only \
                   CloudWatch Logs, for this environment's log groups).",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
         files: vec![TfFile { name: "main.tf", blocks }],
         outputs: vec![
-            Output::new("key_arns", "ARN of each key, by purpose (eks, rds, s3, secrets, logs).", "{ for k, key in aws_kms_key.this : k => key.arn }"),
+            Output::new("key_arns", "ARN of each key, by purpose (eks, rds, s3, secrets, logs, alarms, ebs).", "{ for k, key in aws_kms_key.this : k => key.arn }"),
             Output::new("alias_names", "Alias of each key, by purpose.", "{ for k, alias in aws_kms_alias.this : k => alias.name }"),
         ],
     }
@@ -122,6 +129,47 @@ fn policy(purpose: &str, key_use: KeyUse) -> Block {
             .when("StringEquals", "kms:ViaService", &format!(r#"["{service}.${{data.aws_region.current.name}}.amazonaws.com"]"#))
             .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]"),
         KeyUse::Roles => grant("UseByRolesOfThisAccount"),
+        // CloudWatch encrypts what it publishes to an SSE-KMS topic with this key: the topic
+        // (monitoring layer) needs GenerateDataKey* and Decrypt for the CloudWatch service
+        // principal (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html,
+        // "Enable compatibility between event sources from AWS services and encrypted topics").
+        KeyUse::Alarms => Statement::allow(&["kms:GenerateDataKey*", "kms:Decrypt"])
+            .sid("CloudWatchAlarmsOfThisAccount")
+            .on(r#"["*"]"#)
+            .principal("Service", r#"["cloudwatch.amazonaws.com"]"#)
+            .when("StringEquals", "aws:SourceAccount", "[data.aws_caller_identity.current.account_id]"),
+        KeyUse::Ebs => grant("UseThroughEc2")
+            .when("StringEquals", "kms:ViaService", r#"["ec2.${data.aws_region.current.name}.amazonaws.com"]"#)
+            .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]"),
     };
-    key_policy_skips(document(&format!("key_{purpose}"), vec![admin, usage]))
+    let mut statements = vec![admin, usage];
+    if let KeyUse::Ebs = key_use {
+        statements.extend(autoscaling_statements());
+    }
+    key_policy_skips(document(&format!("key_{purpose}"), statements))
+}
+
+/// The two statements Amazon EC2 Auto Scaling needs to launch instances whose launch template
+/// encrypts EBS volumes with a customer managed key: use of the key, and grants only for AWS
+/// resources (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html,
+/// "Example 1"). The role is named in an `aws:PrincipalArn` condition rather than as the
+/// principal: KMS rejects a policy naming a role that does not exist yet, and the account's
+/// AWSServiceRoleForAutoScaling only appears when its first Auto Scaling group is created.
+fn autoscaling_statements() -> [Statement; 2] {
+    const ROLE: &str = r#"["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]"#;
+    [
+        Statement::allow(USE_ACTIONS)
+            .sid("AutoScalingServiceLinkedRoleUse")
+            .on(r#"["*"]"#)
+            .principal("AWS", r#"["*"]"#)
+            .when("ArnEquals", "aws:PrincipalArn", ROLE)
+            .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]"),
+        Statement::allow(&["kms:CreateGrant"])
+            .sid("AutoScalingServiceLinkedRoleGrants")
+            .on(r#"["*"]"#)
+            .principal("AWS", r#"["*"]"#)
+            .when("ArnEquals", "aws:PrincipalArn", ROLE)
+            .when("StringEquals", "kms:CallerAccount", "[data.aws_caller_identity.current.account_id]")
+            .when("Bool", "kms:GrantIsForAWSResource", r#"["true"]"#),
+    ]
 }

@@ -64,6 +64,11 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
                 .validate("var.max_connections >= 0 && floor(var.max_connections) == var.max_connections", "max_connections is a whole number, 0 for the RDS default."),
             r.max_connections.unwrap_or(0),
         ),
+        Input::tfvar(
+            Variable::new("max_slot_wal_keep_size_mib", TfType::Number, "Most WAL a replication slot may hold back before it is invalidated, in MiB (max_slot_wal_keep_size).")
+                .validate("var.max_slot_wal_keep_size_mib >= 1024 && floor(var.max_slot_wal_keep_size_mib) == var.max_slot_wal_keep_size_mib", "max_slot_wal_keep_size_mib is a whole number of at least 1024."),
+            r.max_slot_wal_keep_size_gib * 1024,
+        ),
         Input::tfvar(Variable::new("backup_window", TfType::String, "Daily backup window, UTC."), r.backup_window.as_str()),
         Input::tfvar(Variable::new("maintenance_window", TfType::String, "Weekly maintenance window, UTC."), r.maintenance_window.as_str()),
         Input::tfvar(Variable::new("deletion_protection", TfType::Bool, "Refuse to delete the instance.").default(true), r.deletion_protection),
@@ -88,7 +93,7 @@ pub fn module(inputs: &[Input]) -> Module {
         name: MODULE,
         summary: "RDS PostgreSQL for Supabase. Security group admitting 5432 only from the given security groups; \
                   parameter group whose family follows the engine version, with rds.force_ssl=1, \
-                  rds.logical_replication=1, pg_stat_statements and pg_cron preloaded, and slow-query and DDL logging \
+                  rds.logical_replication=1 with max_slot_wal_keep_size bounding what a replication slot may hold back, pg_stat_statements and pg_cron preloaded, and slow-query and DDL logging \
                   (never log_statement=all, which would log secrets); RDS-managed master password (Secrets Manager, \
                   KMS); encrypted storage with autoscaling; backups in a window; Performance Insights (KMS) and \
                   enhanced monitoring; log exports to KMS-encrypted log groups; IAM authentication; the \
@@ -145,6 +150,13 @@ fn blocks() -> Vec<Block> {
             .block(parameter("rds.force_ssl", "1", false))
             .comment("Realtime streams changes through logical replication.")
             .block(parameter("rds.logical_replication", "1", true))
+            .comment("A slot nobody consumes (Realtime's poller stuck, a forgotten subscriber) is invalidated at this much WAL instead of filling the disk.")
+            .block(
+                Block::new("parameter", &[])
+                    .attr("name", s("max_slot_wal_keep_size"))
+                    .attr("value", e("tostring(var.max_slot_wal_keep_size_mib)"))
+                    .attr("apply_method", s("immediate")),
+            )
             .block(parameter("shared_preload_libraries", "pg_stat_statements,pg_cron", true))
             .block(parameter("cron.database_name", "postgres", true))
             .comment("Slow statements and schema changes only: log_statement=all would log passwords.")

@@ -1,6 +1,7 @@
 //! The Supabase Storage bucket: private, KMS-encrypted, TLS-only, versioned per tier, with a
-//! lifecycle that cleans up but never moves live objects to archive classes (Storage reads
-//! them synchronously), CORS only for the environment's origins, and access logs per tier.
+//! lifecycle that cleans up and, per tier, moves live objects to Standard-IA (never to the
+//! Glacier classes: Storage reads objects synchronously), CORS only for the environment's
+//! origins, and access logs per tier.
 
 use crate::plan::common;
 use crate::plan::iam::{Statement, document};
@@ -38,6 +39,15 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
             s3.noncurrent_version_expiration_days,
         ),
         Input::tfvar(
+            Variable::new("transition_to_ia_days", TfType::Number, "Days after creation before live objects move to S3 Standard-IA; 0 keeps them in S3 Standard.")
+                .default(0)
+                .validate(
+                    "var.transition_to_ia_days == 0 || var.transition_to_ia_days >= 30",
+                    "S3 moves objects to STANDARD_IA only once they are 30 days old: use 0 (off) or 30 or more.",
+                ),
+            s3.transition_to_ia_days.unwrap_or(0),
+        ),
+        Input::tfvar(
             Variable::new("cors_allowed_origins", TfType::list(TfType::String), "Browser origins allowed to use the bucket directly (no CORS rule when empty).")
                 .default(e("[]"))
                 .validate("!contains(var.cors_allowed_origins, \"*\")", "List origins explicitly; * is not allowed."),
@@ -65,7 +75,8 @@ pub fn module(inputs: &[Input]) -> Module {
         name: MODULE,
         summary: "The Supabase Storage bucket: SSE-KMS with a bucket key, public access blocked, BucketOwnerEnforced, \
                   a policy denying non-TLS requests, versioning per tier, a lifecycle that aborts incomplete multipart \
-                  uploads and expires previous versions (live objects are never transitioned), CORS only for the \
+                  uploads, expires previous versions and optionally moves live objects to Standard-IA (never to Glacier \
+                  classes), CORS only for the \
                   configured origins, and optional access logs (the bucket's own, and the ALB's under \
                   load_balancer_log_prefix) to a second bucket whose policy admits exactly those deliveries.",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
@@ -146,7 +157,23 @@ fn bucket() -> Vec<Block> {
                     .child("filter", |f| f)
                     .child("noncurrent_version_expiration", |n| n.attr("noncurrent_days", e("var.noncurrent_version_expiration_days")))
             })
-            .comment("No transition rules: Storage serves objects synchronously, archive classes would break reads.")
+            .block(
+                Block::new("dynamic", &["rule"])
+                    .attr("for_each", e("var.transition_to_ia_days > 0 ? [var.transition_to_ia_days] : []"))
+                    .child("content", |r| {
+                        r.attr("id", s("live-objects-to-standard-ia"))
+                            .attr("status", s("Enabled"))
+                            .child("filter", |f| f)
+                            .child("transition", |x| x.attr("days", e("rule.value")).attr("storage_class", s("STANDARD_IA")))
+                            .comment("Repeated from the first rule so that every whole-bucket rule states it (checkov CKV_AWS_300).")
+                            .child("abort_incomplete_multipart_upload", |a| a.attr("days_after_initiation", 7))
+                    }),
+            )
+            .comment(
+                "Standard-IA reads in milliseconds like Standard (cheaper storage, a per-GB retrieval fee, 128 KiB minimum \
+                 billed size), so Storage's synchronous reads keep working; Glacier Flexible Retrieval and Deep Archive \
+                 need a restore first and would break them (https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html).",
+            )
             .attr("depends_on", e("[aws_s3_bucket_versioning.this]")),
         Block::resource("aws_s3_bucket_cors_configuration", "this")
             .attr("count", e("length(var.cors_allowed_origins) > 0 ? 1 : 0"))

@@ -20,14 +20,20 @@ provider "aws" {
   # Every AWS service the modules call (check_overrides.py verifies each resource type in
   # modules/ maps to one of these).
   endpoints {
+    acm            = "@MOTO_ENDPOINT@"
+    cloudwatch     = "@MOTO_ENDPOINT@"
     ec2            = "@MOTO_ENDPOINT@"
     eks            = "@MOTO_ENDPOINT@"
+    elbv2          = "@MOTO_ENDPOINT@"
     iam            = "@MOTO_ENDPOINT@"
     kms            = "@MOTO_ENDPOINT@"
     logs           = "@MOTO_ENDPOINT@"
     rds            = "@MOTO_ENDPOINT@"
+    route53        = "@MOTO_ENDPOINT@"
     s3             = "@MOTO_ENDPOINT@"
     secretsmanager = "@MOTO_ENDPOINT@"
+    sns            = "@MOTO_ENDPOINT@"
     sts            = "@MOTO_ENDPOINT@"
+    wafv2          = "@MOTO_ENDPOINT@"
   }
 }

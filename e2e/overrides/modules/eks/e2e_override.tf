@@ -22,6 +22,10 @@ resource "aws_eks_addon" "ebs_csi" {
   count = 0
 }
 
+resource "aws_eks_addon" "cloudwatch_observability" {
+  count = 0
+}
+
 data "aws_eks_addon_version" "this" {
   for_each = toset([])
 }

@@ -14,6 +14,7 @@ run "cluster" {
     subnet_ids          = ["subnet-0a000000000000", "subnet-0b000000000000", "subnet-0c000000000000"]
     secrets_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/eks-secrets"
     logs_kms_key_arn    = "arn:aws:kms:eu-west-1:123456789012:key/logs"
+    ebs_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/ebs"
   }
 
   override_resource {
@@ -67,9 +68,9 @@ run "cluster" {
   }
   assert {
     condition = alltrue([for k, lt in aws_launch_template.node :
-      lt.key_name == null && alltrue([for b in lt.block_device_mappings : b.ebs[0].encrypted == "true" && b.ebs[0].volume_size == var.node_groups[k].disk_size_gib])
+      lt.key_name == null && alltrue([for b in lt.block_device_mappings : b.ebs[0].encrypted == "true" && b.ebs[0].kms_key_id == var.ebs_kms_key_arn && b.ebs[0].volume_size == var.node_groups[k].disk_size_gib])
     ])
-    error_message = "Node root volumes must be encrypted and sized from the tier; no SSH key."
+    error_message = "Node root volumes must be encrypted with the environment's EBS key and sized from the tier; no SSH key."
   }
   assert {
     condition = alltrue([for lt in values(aws_launch_template.node) :
@@ -99,6 +100,29 @@ run "cluster" {
       toset(one([for c in data.aws_iam_policy_document.ebs_csi_assume.statement[0].condition : c.values if c.variable == "${local.oidc_issuer}:sub"])) == toset(["system:serviceaccount:kube-system:ebs-csi-controller-sa"])
     )
     error_message = "The VPC CNI and EBS CSI roles must trust exactly their own service accounts."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.ebs_csi_kms.statement : toset(s.resources) == toset([var.ebs_kms_key_arn])]) && anytrue([for s in data.aws_iam_policy_document.ebs_csi_kms.statement :
+      contains(s.actions, "kms:CreateGrant") && anytrue([for c in s.condition : c.test == "Bool" && c.variable == "kms:GrantIsForAWSResource" && toset(c.values) == toset(["true"])])
+    ]) && aws_iam_role_policy.ebs_csi_kms.role == aws_iam_role.ebs_csi.id
+    error_message = "The EBS CSI driver may use only the EBS key, and create grants only for AWS resources."
+  }
+
+  # --- Container Insights and pod logs ---------------------------------------------------------
+  assert {
+    condition = (var.container_insights ? length(aws_cloudwatch_log_group.container_insights) == 4 : length(aws_cloudwatch_log_group.container_insights) == 0) && alltrue([
+      for g, lg in aws_cloudwatch_log_group.container_insights :
+      lg.name == "/aws/containerinsights/${var.name}/${g}" && lg.kms_key_id == var.logs_kms_key_arn && lg.retention_in_days == var.container_insights_log_retention_days
+    ])
+    error_message = "The four Container Insights log groups (application, dataplane, host, performance) must exist, KMS-encrypted with the tier's retention."
+  }
+  assert {
+    condition = (
+      toset(one([for c in data.aws_iam_policy_document.cloudwatch_observability_assume.statement[0].condition : c.values if c.variable == "${local.oidc_issuer}:sub"])) == toset(["system:serviceaccount:amazon-cloudwatch:cloudwatch-agent"]) &&
+      toset(keys(aws_iam_role_policy_attachment.cloudwatch_observability)) == toset(["CloudWatchAgentServerPolicy"])
+    )
+    error_message = "The CloudWatch observability role must trust only amazon-cloudwatch:cloudwatch-agent and carry CloudWatchAgentServerPolicy."
   }
 
   assert {

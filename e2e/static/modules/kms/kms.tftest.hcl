@@ -9,8 +9,23 @@ run "keys" {
   command = apply
 
   assert {
-    condition     = toset(keys(aws_kms_key.this)) == toset(["eks", "rds", "s3", "secrets", "logs"])
-    error_message = "One customer-managed key per purpose: eks, rds, s3, secrets, logs."
+    condition     = toset(keys(aws_kms_key.this)) == toset(["eks", "rds", "s3", "secrets", "logs", "alarms", "ebs"])
+    error_message = "One customer-managed key per purpose: eks, rds, s3, secrets, logs, alarms, ebs."
+  }
+  assert {
+    condition = (
+      anytrue([for s in data.aws_iam_policy_document.key_ebs.statement : anytrue([for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["ec2.eu-west-1.amazonaws.com"])])]) &&
+      anytrue([for s in data.aws_iam_policy_document.key_ebs.statement :
+        toset(s.actions) == toset(["kms:CreateGrant"]) &&
+        anytrue([for c in s.condition : c.variable == "aws:PrincipalArn" && toset(c.values) == toset(["arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"])]) &&
+        anytrue([for c in s.condition : c.test == "Bool" && c.variable == "kms:GrantIsForAWSResource" && toset(c.values) == toset(["true"])])
+      ]) &&
+      anytrue([for s in data.aws_iam_policy_document.key_ebs.statement :
+        contains(s.actions, "kms:GenerateDataKey*") && contains(s.actions, "kms:Decrypt") &&
+        anytrue([for c in s.condition : c.variable == "aws:PrincipalArn" && anytrue([for v in c.values : endswith(v, ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")])])
+      ])
+    )
+    error_message = "The EBS key must be usable through EC2, and by the Auto Scaling service-linked role (grants only for AWS resources), or node groups cannot launch."
   }
   assert {
     condition     = alltrue([for k in values(aws_kms_key.this) : k.enable_key_rotation && k.deletion_window_in_days == var.kms_deletion_window_days])
@@ -34,7 +49,15 @@ run "keys" {
     error_message = "The logs key may be used by CloudWatch Logs only for this environment's log groups."
   }
   assert {
-    condition     = output.key_arns == { for k, key in aws_kms_key.this : k => key.arn } && length(output.alias_names) == 5
+    condition = anytrue([for s in data.aws_iam_policy_document.key_alarms.statement :
+      toset(s.actions) == toset(["kms:GenerateDataKey*", "kms:Decrypt"]) &&
+      anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["cloudwatch.amazonaws.com"])]) &&
+      anytrue([for c in s.condition : c.variable == "aws:SourceAccount" && toset(c.values) == toset(["123456789012"])])
+    ])
+    error_message = "The alarms key may be used by CloudWatch, for this account only, to publish to the encrypted alarm topic."
+  }
+  assert {
+    condition     = output.key_arns == { for k, key in aws_kms_key.this : k => key.arn } && length(output.alias_names) == length(aws_kms_key.this)
     error_message = "The module outputs must give each key's ARN and alias."
   }
 }

@@ -93,6 +93,12 @@ run "database" {
     : one([for p in aws_db_parameter_group.this.parameter : p.value if p.name == "max_connections"]) == tostring(var.max_connections))
     error_message = "max_connections must be in the parameter group exactly when the config sets it (the connection budget is checked against it)."
   }
+  assert {
+    condition = (one([for p in aws_db_parameter_group.this.parameter :
+      "${p.value}/${p.apply_method}" if p.name == "max_slot_wal_keep_size"]) == "${var.max_slot_wal_keep_size_mib}/immediate"
+    && var.max_slot_wal_keep_size_mib * 2 <= var.allocated_storage_gib * 1024)
+    error_message = "max_slot_wal_keep_size must bound every replication slot at the tier's value, at most half the disk, so a stuck slot cannot fill it."
+  }
 
   # --- tier settings from the tfvars ---------------------------------------------------------
   assert {

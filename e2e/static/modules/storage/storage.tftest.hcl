@@ -64,8 +64,16 @@ run "bucket" {
     error_message = "Versioning must follow the tier."
   }
   assert {
-    condition     = alltrue([for r in aws_s3_bucket_lifecycle_configuration.this.rule : length(r.transition) == 0 && length(r.noncurrent_version_transition) == 0])
-    error_message = "Live objects must never move to an archive class (Storage reads would fail)."
+    condition = alltrue([for r in aws_s3_bucket_lifecycle_configuration.this.rule :
+      alltrue([for x in r.transition : x.storage_class == "STANDARD_IA"]) && length(r.noncurrent_version_transition) == 0
+    ])
+    error_message = "Live objects may move only to Standard-IA, never to an archive class (Storage reads would fail)."
+  }
+  assert {
+    condition = length([for r in aws_s3_bucket_lifecycle_configuration.this.rule : r if length(r.transition) > 0]) == (var.transition_to_ia_days > 0 ? 1 : 0) && alltrue([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : alltrue([for x in r.transition : x.days == var.transition_to_ia_days && r.status == "Enabled"])
+    ])
+    error_message = "The Standard-IA transition must exist exactly when the tier sets transition_to_ia_days, after that many days."
   }
   assert {
     condition     = anytrue([for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.status == "Enabled" && length(r.abort_incomplete_multipart_upload) == 1])
@@ -140,4 +148,34 @@ run "new_region_alb_logs" {
     condition     = length(data.aws_elb_service_account.current) == 0 && length(data.aws_iam_policy_document.logs_elb_account) == 0
     error_message = "Without an ELB account the module must not look one up."
   }
+}
+
+# A tier with transition_to_ia_days: one enabled rule moving live objects to Standard-IA after
+# exactly that many days.
+run "standard_ia_transition" {
+  command = apply
+
+  variables {
+    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/s3"
+    transition_to_ia_days = 60
+  }
+
+  assert {
+    condition = length([for r in aws_s3_bucket_lifecycle_configuration.this.rule : r
+      if r.status == "Enabled" && length(r.transition) == 1 && alltrue([for x in r.transition : x.days == 60 && x.storage_class == "STANDARD_IA"])
+    ]) == 1
+    error_message = "transition_to_ia_days = 60 must give one enabled rule moving live objects to STANDARD_IA after 60 days."
+  }
+}
+
+# S3 refuses STANDARD_IA before 30 days: the module's own validation says so before AWS does.
+run "standard_ia_too_early" {
+  command = plan
+
+  variables {
+    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/s3"
+    transition_to_ia_days = 29
+  }
+
+  expect_failures = [var.transition_to_ia_days]
 }

@@ -21,6 +21,31 @@ override_data {
   }
 }
 
+# The mock knows nothing of ACM's validation options: one per committed environment with a `dns`
+# zone (mock values cannot read var.api_host). A new environment with `dns` adds its API host here.
+override_resource {
+  target = module.edge.aws_acm_certificate.api
+  values = {
+    domain_validation_options = [for host in ["api.supabase.example.com", "api.eu-central.supabase.example.com"] : {
+      domain_name           = host
+      resource_record_name  = "_0123456789abcdef.${host}."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_fedcba9876543210.xlfgrmvvlj.acm-validations.aws."
+    }]
+  }
+}
+
+# ARN-shaped values where the WAF logging configuration validates them.
+override_resource {
+  target = module.edge.aws_wafv2_web_acl.this
+  values = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/test/00000000-0000-0000-0000-000000000000" }
+}
+
+override_resource {
+  target = module.edge.aws_cloudwatch_log_group.waf
+  values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-test" }
+}
+
 run "outputs" {
   command = apply
 
@@ -35,7 +60,7 @@ run "outputs" {
     error_message = "Cluster name, version and bucket must be the environment's."
   }
   assert {
-    condition     = toset(keys(output.kms_key_arns)) == toset(["eks", "rds", "s3", "secrets", "logs"])
+    condition     = toset(keys(output.kms_key_arns)) == toset(["eks", "rds", "s3", "secrets", "logs", "alarms", "ebs"])
     error_message = "One KMS key ARN per purpose."
   }
   assert {

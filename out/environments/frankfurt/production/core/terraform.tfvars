@@ -16,7 +16,12 @@ name                     = "supabase-frankfurt-production"
 kms_deletion_window_days = 30
 log_group_names = [
   "/aws/eks/supabase-frankfurt-production/cluster",
-  "/aws/rds/instance/supabase-frankfurt-production/*"
+  "/aws/rds/instance/supabase-frankfurt-production/*",
+  "aws-waf-logs-supabase-frankfurt-production",
+  "/aws/containerinsights/supabase-frankfurt-production/application",
+  "/aws/containerinsights/supabase-frankfurt-production/dataplane",
+  "/aws/containerinsights/supabase-frankfurt-production/host",
+  "/aws/containerinsights/supabase-frankfurt-production/performance"
 ]
 cluster_version         = "1.35"
 endpoint_private_access = true
@@ -36,33 +41,37 @@ node_groups = {
     taints         = []
   }
 }
-cluster_log_retention_days         = 365
-engine_version                     = "17"
-auto_minor_version_upgrade         = true
-instance_class                     = "db.m6g.large"
-allocated_storage_gib              = 100
-max_allocated_storage_gib          = 500
-storage_type                       = "gp3"
-multi_az                           = true
-backup_retention_days              = 14
-max_connections                    = 0
-backup_window                      = "02:00-03:00"
-maintenance_window                 = "sun:03:30-sun:04:30"
-deletion_protection                = true
-skip_final_snapshot                = false
-performance_insights_enabled       = true
-monitoring_interval_seconds        = 30
-db_log_retention_days              = 30
-bucket_name                        = "supabase-frankfurt-production-storage-210987654321"
-access_log_bucket_name             = "supabase-frankfurt-production-access-logs-210987654321"
-versioning                         = true
-force_destroy                      = false
-access_logging                     = true
-noncurrent_version_expiration_days = 30
-cors_allowed_origins               = ["https://eu.app.example.com"]
-load_balancer_log_prefix           = "alb"
-load_balancer_log_account          = true
-secret_name_prefix                 = "supabase/frankfurt/production"
+cluster_log_retention_days            = 365
+container_insights                    = true
+container_insights_log_retention_days = 90
+engine_version                        = "17"
+auto_minor_version_upgrade            = true
+instance_class                        = "db.m6g.large"
+allocated_storage_gib                 = 100
+max_allocated_storage_gib             = 500
+storage_type                          = "gp3"
+multi_az                              = true
+backup_retention_days                 = 14
+max_connections                       = 0
+max_slot_wal_keep_size_mib            = 10240
+backup_window                         = "02:00-03:00"
+maintenance_window                    = "sun:03:30-sun:04:30"
+deletion_protection                   = true
+skip_final_snapshot                   = false
+performance_insights_enabled          = true
+monitoring_interval_seconds           = 30
+db_log_retention_days                 = 30
+bucket_name                           = "supabase-frankfurt-production-storage-210987654321"
+access_log_bucket_name                = "supabase-frankfurt-production-access-logs-210987654321"
+versioning                            = true
+force_destroy                         = false
+access_logging                        = true
+noncurrent_version_expiration_days    = 30
+transition_to_ia_days                 = 90
+cors_allowed_origins                  = ["https://eu.app.example.com"]
+load_balancer_log_prefix              = "alb"
+load_balancer_log_account             = true
+secret_name_prefix                    = "supabase/frankfurt/production"
 generated_secrets = {
   jwt-secret = {
     length      = 64
@@ -133,3 +142,11 @@ api_key_secret_names = [
   "supabase/frankfurt/production/anon-key",
   "supabase/frankfurt/production/service-role-key"
 ]
+api_host               = "api.eu-central.supabase.example.com"
+route53_zone_id        = "Z0123456789FRANKFURT1"
+waf_enabled            = true
+web_acl_name           = "supabase-frankfurt-production"
+auth_rate_limit        = 100
+waf_log_retention_days = 90
+waf_log_group_name     = "aws-waf-logs-supabase-frankfurt-production"
+manage_records         = false

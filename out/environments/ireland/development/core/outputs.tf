@@ -35,6 +35,11 @@ output "storage_bucket_name" {
   value       = module.storage.bucket_name
 }
 
+output "db_identifier" {
+  description = "Identifier of the RDS instance (the DBInstanceIdentifier of its metrics)."
+  value       = module.rds.identifier
+}
+
 output "db_address" {
   description = "Host name of the database."
   value       = module.rds.address
@@ -58,4 +63,19 @@ output "secret_names" {
 output "kms_key_arns" {
   description = "KMS keys, by purpose."
   value       = module.kms.key_arns
+}
+
+output "certificate_arn" {
+  description = "The API's ACM certificate (null without a Route 53 zone: issued by hand, see the runbook)."
+  value       = module.edge.certificate_arn
+}
+
+output "web_acl_name" {
+  description = "The WAFv2 web ACL the Ingress names (null when the tier has no WAF)."
+  value       = module.edge.web_acl_name
+}
+
+output "web_acl_arn" {
+  description = "ARN of the WAFv2 web ACL (null when the tier has no WAF)."
+  value       = module.edge.web_acl_arn
 }

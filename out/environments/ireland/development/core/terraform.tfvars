@@ -15,7 +15,12 @@ name                     = "supabase-ireland-development"
 kms_deletion_window_days = 30
 log_group_names = [
   "/aws/eks/supabase-ireland-development/cluster",
-  "/aws/rds/instance/supabase-ireland-development/*"
+  "/aws/rds/instance/supabase-ireland-development/*",
+  "aws-waf-logs-supabase-ireland-development",
+  "/aws/containerinsights/supabase-ireland-development/application",
+  "/aws/containerinsights/supabase-ireland-development/dataplane",
+  "/aws/containerinsights/supabase-ireland-development/host",
+  "/aws/containerinsights/supabase-ireland-development/performance"
 ]
 cluster_version         = "1.35"
 endpoint_private_access = true
@@ -35,33 +40,37 @@ node_groups = {
     taints         = []
   }
 }
-cluster_log_retention_days         = 30
-engine_version                     = "17"
-auto_minor_version_upgrade         = true
-instance_class                     = "db.t3.small"
-allocated_storage_gib              = 50
-max_allocated_storage_gib          = 100
-storage_type                       = "gp3"
-multi_az                           = false
-backup_retention_days              = 3
-max_connections                    = 0
-backup_window                      = "02:00-03:00"
-maintenance_window                 = "sun:03:30-sun:04:30"
-deletion_protection                = true
-skip_final_snapshot                = false
-performance_insights_enabled       = true
-monitoring_interval_seconds        = 60
-db_log_retention_days              = 30
-bucket_name                        = "supabase-ireland-development-storage-123456789012"
-access_log_bucket_name             = "supabase-ireland-development-access-logs-123456789012"
-versioning                         = true
-force_destroy                      = false
-access_logging                     = false
-noncurrent_version_expiration_days = 30
-cors_allowed_origins               = ["https://app.dev.example.com", "http://localhost:3000"]
-load_balancer_log_prefix           = "alb"
-load_balancer_log_account          = true
-secret_name_prefix                 = "supabase/ireland/development"
+cluster_log_retention_days            = 30
+container_insights                    = true
+container_insights_log_retention_days = 30
+engine_version                        = "17"
+auto_minor_version_upgrade            = true
+instance_class                        = "db.t3.small"
+allocated_storage_gib                 = 50
+max_allocated_storage_gib             = 100
+storage_type                          = "gp3"
+multi_az                              = false
+backup_retention_days                 = 3
+max_connections                       = 0
+max_slot_wal_keep_size_mib            = 5120
+backup_window                         = "02:00-03:00"
+maintenance_window                    = "sun:03:30-sun:04:30"
+deletion_protection                   = true
+skip_final_snapshot                   = false
+performance_insights_enabled          = true
+monitoring_interval_seconds           = 60
+db_log_retention_days                 = 30
+bucket_name                           = "supabase-ireland-development-storage-123456789012"
+access_log_bucket_name                = "supabase-ireland-development-access-logs-123456789012"
+versioning                            = true
+force_destroy                         = false
+access_logging                        = false
+noncurrent_version_expiration_days    = 30
+transition_to_ia_days                 = 0
+cors_allowed_origins                  = ["https://app.dev.example.com", "http://localhost:3000"]
+load_balancer_log_prefix              = "alb"
+load_balancer_log_account             = true
+secret_name_prefix                    = "supabase/ireland/development"
 generated_secrets = {
   jwt-secret = {
     length      = 64
@@ -132,3 +141,11 @@ api_key_secret_names = [
   "supabase/ireland/development/anon-key",
   "supabase/ireland/development/service-role-key"
 ]
+api_host               = "api.dev.supabase.example.com"
+route53_zone_id        = ""
+waf_enabled            = false
+web_acl_name           = "supabase-ireland-development"
+auth_rate_limit        = 100
+waf_log_retention_days = 30
+waf_log_group_name     = "aws-waf-logs-supabase-ireland-development"
+manage_records         = false

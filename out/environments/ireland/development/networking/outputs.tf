@@ -35,6 +35,11 @@ output "db_subnet_group_name" {
   value       = module.networking.db_subnet_group_name
 }
 
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (the monitoring layer alarms on their port allocation errors)."
+  value       = module.networking.nat_gateway_ids
+}
+
 output "nat_public_ips" {
   description = "Public IPs of the NAT gateways (egress addresses to allow-list elsewhere)."
   value       = module.networking.nat_public_ips

@@ -11,19 +11,22 @@ module "kms" {
 }
 
 module "eks" {
-  source                     = "../../../../../modules/eks"
-  name                       = var.name
-  cluster_version            = var.cluster_version
-  vpc_id                     = data.terraform_remote_state.networking.outputs.vpc_id
-  subnet_ids                 = data.terraform_remote_state.networking.outputs.eks_subnet_ids
-  endpoint_private_access    = var.endpoint_private_access
-  endpoint_public_access     = var.endpoint_public_access
-  public_access_cidrs        = var.public_access_cidrs
-  cluster_admin_arns         = var.cluster_admin_arns
-  node_groups                = var.node_groups
-  secrets_kms_key_arn        = module.kms.key_arns["eks"]
-  logs_kms_key_arn           = module.kms.key_arns["logs"]
-  cluster_log_retention_days = var.cluster_log_retention_days
+  source                                = "../../../../../modules/eks"
+  name                                  = var.name
+  cluster_version                       = var.cluster_version
+  vpc_id                                = data.terraform_remote_state.networking.outputs.vpc_id
+  subnet_ids                            = data.terraform_remote_state.networking.outputs.eks_subnet_ids
+  endpoint_private_access               = var.endpoint_private_access
+  endpoint_public_access                = var.endpoint_public_access
+  public_access_cidrs                   = var.public_access_cidrs
+  cluster_admin_arns                    = var.cluster_admin_arns
+  node_groups                           = var.node_groups
+  secrets_kms_key_arn                   = module.kms.key_arns["eks"]
+  logs_kms_key_arn                      = module.kms.key_arns["logs"]
+  cluster_log_retention_days            = var.cluster_log_retention_days
+  ebs_kms_key_arn                       = module.kms.key_arns["ebs"]
+  container_insights                    = var.container_insights
+  container_insights_log_retention_days = var.container_insights_log_retention_days
   tags = {
     Component = "eks"
   }
@@ -47,6 +50,7 @@ module "rds" {
   multi_az                     = var.multi_az
   backup_retention_days        = var.backup_retention_days
   max_connections              = var.max_connections
+  max_slot_wal_keep_size_mib   = var.max_slot_wal_keep_size_mib
   backup_window                = var.backup_window
   maintenance_window           = var.maintenance_window
   deletion_protection          = var.deletion_protection
@@ -70,6 +74,7 @@ module "storage" {
   force_destroy                      = var.force_destroy
   access_logging                     = var.access_logging
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  transition_to_ia_days              = var.transition_to_ia_days
   cors_allowed_origins               = var.cors_allowed_origins
   load_balancer_log_prefix           = var.load_balancer_log_prefix
   load_balancer_log_account          = var.load_balancer_log_account
@@ -112,5 +117,24 @@ module "irsa" {
   db_master_secret_arn = module.rds.master_user_secret_arn
   tags = {
     Component = "irsa"
+  }
+}
+
+module "edge" {
+  source                 = "../../../../../modules/edge"
+  name                   = var.name
+  api_host               = var.api_host
+  route53_zone_id        = var.route53_zone_id
+  waf_enabled            = var.waf_enabled
+  web_acl_name           = var.web_acl_name
+  auth_rate_limit        = var.auth_rate_limit
+  waf_log_retention_days = var.waf_log_retention_days
+  waf_log_group_name     = var.waf_log_group_name
+  logs_kms_key_arn       = module.kms.key_arns["logs"]
+  manage_records         = var.manage_records
+  oidc_provider_arn      = module.eks.oidc_provider_arn
+  oidc_issuer            = module.eks.oidc_issuer
+  tags = {
+    Component = "edge"
   }
 }

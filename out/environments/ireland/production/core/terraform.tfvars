@@ -15,7 +15,12 @@ name                     = "supabase-ireland-production"
 kms_deletion_window_days = 30
 log_group_names = [
   "/aws/eks/supabase-ireland-production/cluster",
-  "/aws/rds/instance/supabase-ireland-production/*"
+  "/aws/rds/instance/supabase-ireland-production/*",
+  "aws-waf-logs-supabase-ireland-production",
+  "/aws/containerinsights/supabase-ireland-production/application",
+  "/aws/containerinsights/supabase-ireland-production/dataplane",
+  "/aws/containerinsights/supabase-ireland-production/host",
+  "/aws/containerinsights/supabase-ireland-production/performance"
 ]
 cluster_version         = "1.35"
 endpoint_private_access = true
@@ -52,33 +57,37 @@ node_groups = {
     ]
   }
 }
-cluster_log_retention_days         = 365
-engine_version                     = "17"
-auto_minor_version_upgrade         = true
-instance_class                     = "db.r6g.xlarge"
-allocated_storage_gib              = 200
-max_allocated_storage_gib          = 1000
-storage_type                       = "gp3"
-multi_az                           = true
-backup_retention_days              = 14
-max_connections                    = 0
-backup_window                      = "02:00-03:00"
-maintenance_window                 = "sun:03:30-sun:04:30"
-deletion_protection                = true
-skip_final_snapshot                = false
-performance_insights_enabled       = true
-monitoring_interval_seconds        = 15
-db_log_retention_days              = 30
-bucket_name                        = "supabase-ireland-production-storage-210987654321"
-access_log_bucket_name             = "supabase-ireland-production-access-logs-210987654321"
-versioning                         = true
-force_destroy                      = false
-access_logging                     = true
-noncurrent_version_expiration_days = 30
-cors_allowed_origins               = ["https://app.example.com"]
-load_balancer_log_prefix           = "alb"
-load_balancer_log_account          = true
-secret_name_prefix                 = "supabase/ireland/production"
+cluster_log_retention_days            = 365
+container_insights                    = true
+container_insights_log_retention_days = 180
+engine_version                        = "17"
+auto_minor_version_upgrade            = true
+instance_class                        = "db.r6g.xlarge"
+allocated_storage_gib                 = 200
+max_allocated_storage_gib             = 1000
+storage_type                          = "gp3"
+multi_az                              = true
+backup_retention_days                 = 14
+max_connections                       = 0
+max_slot_wal_keep_size_mib            = 20480
+backup_window                         = "02:00-03:00"
+maintenance_window                    = "sun:03:30-sun:04:30"
+deletion_protection                   = true
+skip_final_snapshot                   = false
+performance_insights_enabled          = true
+monitoring_interval_seconds           = 15
+db_log_retention_days                 = 30
+bucket_name                           = "supabase-ireland-production-storage-210987654321"
+access_log_bucket_name                = "supabase-ireland-production-access-logs-210987654321"
+versioning                            = true
+force_destroy                         = false
+access_logging                        = true
+noncurrent_version_expiration_days    = 30
+transition_to_ia_days                 = 90
+cors_allowed_origins                  = ["https://app.example.com"]
+load_balancer_log_prefix              = "alb"
+load_balancer_log_account             = true
+secret_name_prefix                    = "supabase/ireland/production"
 generated_secrets = {
   jwt-secret = {
     length      = 64
@@ -149,3 +158,11 @@ api_key_secret_names = [
   "supabase/ireland/production/anon-key",
   "supabase/ireland/production/service-role-key"
 ]
+api_host               = "api.supabase.example.com"
+route53_zone_id        = "Z0987654321PRODEXAMPL"
+waf_enabled            = true
+web_acl_name           = "supabase-ireland-production"
+auth_rate_limit        = 100
+waf_log_retention_days = 180
+waf_log_group_name     = "aws-waf-logs-supabase-ireland-production"
+manage_records         = true

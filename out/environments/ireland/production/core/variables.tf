@@ -105,6 +105,18 @@ variable "cluster_log_retention_days" {
   default     = 365
 }
 
+variable "container_insights" {
+  description = "Install the amazon-cloudwatch-observability add-on: Container Insights metrics and every pod's logs in CloudWatch."
+  type        = bool
+  default     = true
+}
+
+variable "container_insights_log_retention_days" {
+  description = "Days the Container Insights log groups keep their records."
+  type        = number
+  default     = 30
+}
+
 variable "engine_version" {
   description = "PostgreSQL major (\"17\": RDS applies minor upgrades) or major.minor (\"17.7\": pinned)."
   type        = string
@@ -166,6 +178,16 @@ variable "max_connections" {
   validation {
     condition     = var.max_connections >= 0 && floor(var.max_connections) == var.max_connections
     error_message = "max_connections is a whole number, 0 for the RDS default."
+  }
+}
+
+variable "max_slot_wal_keep_size_mib" {
+  description = "Most WAL a replication slot may hold back before it is invalidated, in MiB (max_slot_wal_keep_size)."
+  type        = number
+
+  validation {
+    condition     = var.max_slot_wal_keep_size_mib >= 1024 && floor(var.max_slot_wal_keep_size_mib) == var.max_slot_wal_keep_size_mib
+    error_message = "max_slot_wal_keep_size_mib is a whole number of at least 1024."
   }
 }
 
@@ -247,6 +269,17 @@ variable "noncurrent_version_expiration_days" {
   default     = 30
 }
 
+variable "transition_to_ia_days" {
+  description = "Days after creation before live objects move to S3 Standard-IA; 0 keeps them in S3 Standard."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.transition_to_ia_days == 0 || var.transition_to_ia_days >= 30
+    error_message = "S3 moves objects to STANDARD_IA only once they are 30 days old: use 0 (off) or 30 or more."
+  }
+}
+
 variable "cors_allowed_origins" {
   description = "Browser origins allowed to use the bucket directly (no CORS rule when empty)."
   type        = list(string)
@@ -313,4 +346,57 @@ variable "service_accounts" {
 variable "api_key_secret_names" {
   description = "Secrets the bootstrap Job writes (the anon and service_role keys)."
   type        = list(string)
+}
+
+variable "api_host" {
+  description = "Public host name of the API: the certificate's domain."
+  type        = string
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone that validates the certificate (empty: no certificate, the runbook's manual path)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.route53_zone_id == "" || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
+    error_message = "A hosted zone ID looks like Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "waf_enabled" {
+  description = "Create the WAFv2 web ACL (the tier's edge.waf.enabled)."
+  type        = bool
+  default     = false
+}
+
+variable "web_acl_name" {
+  description = "Name of the web ACL (the Ingress names it in its wafv2-acl-name annotation)."
+  type        = string
+}
+
+variable "auth_rate_limit" {
+  description = "Requests per 5 minutes one IP may send to /auth/v1/ before it is blocked."
+  type        = number
+
+  validation {
+    condition     = var.auth_rate_limit >= 10
+    error_message = "WAF's minimum rate limit is 10."
+  }
+}
+
+variable "waf_log_retention_days" {
+  description = "Days the WAF log group keeps records."
+  type        = number
+}
+
+variable "waf_log_group_name" {
+  description = "WAF log group (WAF requires the aws-waf-logs- prefix)."
+  type        = string
+}
+
+variable "manage_records" {
+  description = "Create the IAM role external-dns uses to keep the API's record in the zone (needs route53_zone_id)."
+  type        = bool
+  default     = false
 }

@@ -15,7 +15,12 @@ name                     = "supabase-ireland-staging"
 kms_deletion_window_days = 30
 log_group_names = [
   "/aws/eks/supabase-ireland-staging/cluster",
-  "/aws/rds/instance/supabase-ireland-staging/*"
+  "/aws/rds/instance/supabase-ireland-staging/*",
+  "aws-waf-logs-supabase-ireland-staging",
+  "/aws/containerinsights/supabase-ireland-staging/application",
+  "/aws/containerinsights/supabase-ireland-staging/dataplane",
+  "/aws/containerinsights/supabase-ireland-staging/host",
+  "/aws/containerinsights/supabase-ireland-staging/performance"
 ]
 cluster_version         = "1.35"
 endpoint_private_access = true
@@ -35,33 +40,37 @@ node_groups = {
     taints         = []
   }
 }
-cluster_log_retention_days         = 365
-engine_version                     = "17"
-auto_minor_version_upgrade         = true
-instance_class                     = "db.m6g.large"
-allocated_storage_gib              = 100
-max_allocated_storage_gib          = 500
-storage_type                       = "gp3"
-multi_az                           = true
-backup_retention_days              = 7
-max_connections                    = 0
-backup_window                      = "02:00-03:00"
-maintenance_window                 = "sun:03:30-sun:04:30"
-deletion_protection                = true
-skip_final_snapshot                = false
-performance_insights_enabled       = true
-monitoring_interval_seconds        = 30
-db_log_retention_days              = 30
-bucket_name                        = "supabase-ireland-staging-storage-123456789012"
-access_log_bucket_name             = "supabase-ireland-staging-access-logs-123456789012"
-versioning                         = true
-force_destroy                      = false
-access_logging                     = true
-noncurrent_version_expiration_days = 30
-cors_allowed_origins               = ["https://app.staging.example.com"]
-load_balancer_log_prefix           = "alb"
-load_balancer_log_account          = true
-secret_name_prefix                 = "supabase/ireland/staging"
+cluster_log_retention_days            = 365
+container_insights                    = true
+container_insights_log_retention_days = 90
+engine_version                        = "17"
+auto_minor_version_upgrade            = true
+instance_class                        = "db.m6g.large"
+allocated_storage_gib                 = 100
+max_allocated_storage_gib             = 500
+storage_type                          = "gp3"
+multi_az                              = true
+backup_retention_days                 = 7
+max_connections                       = 0
+max_slot_wal_keep_size_mib            = 10240
+backup_window                         = "02:00-03:00"
+maintenance_window                    = "sun:03:30-sun:04:30"
+deletion_protection                   = true
+skip_final_snapshot                   = false
+performance_insights_enabled          = true
+monitoring_interval_seconds           = 30
+db_log_retention_days                 = 30
+bucket_name                           = "supabase-ireland-staging-storage-123456789012"
+access_log_bucket_name                = "supabase-ireland-staging-access-logs-123456789012"
+versioning                            = true
+force_destroy                         = false
+access_logging                        = true
+noncurrent_version_expiration_days    = 30
+transition_to_ia_days                 = 90
+cors_allowed_origins                  = ["https://app.staging.example.com"]
+load_balancer_log_prefix              = "alb"
+load_balancer_log_account             = true
+secret_name_prefix                    = "supabase/ireland/staging"
 generated_secrets = {
   jwt-secret = {
     length      = 64
@@ -132,3 +141,11 @@ api_key_secret_names = [
   "supabase/ireland/staging/anon-key",
   "supabase/ireland/staging/service-role-key"
 ]
+api_host               = "api.staging.supabase.example.com"
+route53_zone_id        = ""
+waf_enabled            = true
+web_acl_name           = "supabase-ireland-staging"
+auth_rate_limit        = 100
+waf_log_retention_days = 90
+waf_log_group_name     = "aws-waf-logs-supabase-ireland-staging"
+manage_records         = false
