@@ -28,7 +28,7 @@ fn main() {
             let (a, b) = (i / 250, i % 250);
             let _ = writeln!(
                 out,
-                "    e{i}:\n      tier: {tier}\n      account_id: \"{account:012}\"\n      domain: e{i}.bench.example.com\n      cluster_admins: [\"arn:aws:iam::{account:012}:role/admin\"]\n      cors_allowed_origins: [https://e{i}.app.example.com]\n      smtp: {{ host: email-smtp.eu-west-1.amazonaws.com, port: 587, sender_email: noreply@e{i}.bench.example.com, sender_name: Bench }}\n      state: {{ bucket: bench-state-{i} }}\n      vpc:\n        cidr: 10.{b}.0.0/16\n        public_subnets: [10.{b}.1.0/24, 10.{b}.2.0/24, 10.{b}.3.0/24]\n        eks_subnets: [10.{b}.32.0/19, 10.{b}.64.0/19, 10.{b}.96.0/19]\n        rds_subnets: [10.{b}.4.0/24, 10.{b}.5.0/24, 10.{b}.6.0/24]",
+                "    e{i}:\n      tier: {tier}\n      account_id: \"{account:012}\"\n      domain: e{i}.bench.example.com\n      cluster_admins: [\"arn:aws:iam::{account:012}:role/admin\"]\n      cors_allowed_origins: [https://e{i}.app.example.com]\n      smtp: {{ host: email-smtp.eu-west-1.amazonaws.com, port: 587, sender_email: noreply@e{i}.bench.example.com, sender_name: Bench }}\n      state: {{ bucket: bench-state-{i} }}\n      alerts: {{ email: [oncall@e{i}.bench.example.com] }}\n      vpc:\n        cidr: 10.{b}.0.0/16\n        public_subnets: [10.{b}.1.0/24, 10.{b}.2.0/24, 10.{b}.3.0/24]\n        eks_subnets: [10.{b}.32.0/19, 10.{b}.64.0/19, 10.{b}.96.0/19]\n        rds_subnets: [10.{b}.4.0/24, 10.{b}.5.0/24, 10.{b}.6.0/24]",
                 tier = tier_names[i % tier_names.len()],
                 account = 100_000_000_000usize + a * 1000 + i,
             );
