@@ -23,8 +23,6 @@ ADMIN = "arn:aws:iam::123456789012:role/e2e-probe"
 
 PROBES = {
     "eks:CreateAddon": lambda: eks.create_addon(clusterName=CLUSTER, addonName="vpc-cni"),
-    "eks:DescribeAddonVersions": lambda: eks.describe_addon_versions(
-        addonName="vpc-cni", kubernetesVersion="1.35"),
     "eks:CreateAccessEntry": lambda: eks.create_access_entry(clusterName=CLUSTER, principalArn=ADMIN),
     "eks:AssociateAccessPolicy": lambda: eks.associate_access_policy(
         clusterName=CLUSTER, principalArn=ADMIN,

@@ -15,6 +15,7 @@ pub mod output;
 pub mod plan;
 pub mod report;
 pub mod resolve;
+pub mod safety;
 pub mod terraform;
 pub mod timings;
 pub mod validate;
@@ -43,6 +44,10 @@ pub enum Error {
     /// Generated paths are occupied by files the generator did not write.
     #[error("refusing to overwrite {} not written by the generator: {}", plural(.0.len(), "file"), list(.0))]
     Refused(Vec<Utf8PathBuf>),
+    /// The new output lacks addresses the committed output declares (a destroy at the next
+    /// apply): the message lists each with its file, line and what to do.
+    #[error("{0}")]
+    Unsafe(safety::Refusal),
     /// A defect in the generator itself, never in the user's input.
     #[error("generator bug (please report it): {0}")]
     Bug(String),
@@ -81,11 +86,12 @@ pub fn check_text(name: &str, text: String, today: Date) -> Result<Checked, Erro
 }
 
 fn check_loaded(loaded: load::Loaded, today: Date, timings: &mut Timings) -> Result<Checked, Error> {
-    let model = match timings.stage("resolve", || resolve::resolve(loaded)) {
-        Ok(model) => model,
+    // Semantic checks run on whatever decoded, so a bad CIDR is reported with the type errors.
+    let (model, mut diagnostics): (_, Vec<Diagnostic>) = match timings.stage("resolve", || resolve::resolve_partial(loaded)) {
+        Ok(resolved) => resolved,
         Err((loaded, problems)) => return Err(Error::Invalid(Report::new(loaded.source, problems))),
     };
-    let diagnostics: Vec<Diagnostic> = timings.stage("validate", || validate::validate(&model, today));
+    diagnostics.extend(timings.stage("validate", || validate::validate(&model, today)));
     let source: Source = model.loaded.source.clone();
     let report = Report::new(source, diagnostics);
     if report.errors() > 0 {
@@ -137,8 +143,40 @@ pub fn render(model: &Model, envs: &[&Resolved], all: bool) -> Result<(Files, Sc
 /// # Errors
 /// As [`render`].
 pub fn render_timed(model: &Model, envs: &[&Resolved], all: bool, timings: &mut Timings) -> Result<(Files, Scope), Error> {
+    render_with(model, envs, all, plan::moves::table(), &[], timings).map(|r| (r.files, r.scope))
+}
+
+/// What [`render_with`] produces: the files, the directories the run owns, and the Terraform
+/// addresses the files declare (for [`safety::guard`]).
+#[derive(Debug)]
+pub struct Rendered {
+    pub files: Files,
+    pub scope: Scope,
+    pub emitted: safety::Emitted,
+}
+
+/// As [`render_timed`], with the rename table given (tests inject renames) and resources renamed
+/// for tests only (`generate --test-rename`: module, from, to).
+///
+/// # Errors
+/// As [`render`]; [`Error::Usage`] for a test rename that names nothing generated.
+pub fn render_with(
+    model: &Model,
+    envs: &[&Resolved],
+    all: bool,
+    mut moves: Vec<plan::moves::Move>,
+    test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
+    timings: &mut Timings,
+) -> Result<Rendered, Error> {
     let environments: Vec<&Environment> = envs.iter().map(|r| &r.env).collect();
-    let plan = timings.stage("plan", || plan::plan(environments.iter().copied(), &model.pricing));
+    let mut plan = timings.stage("plan", || plan::plan(environments.iter().copied(), &model.pricing));
+    for (module, from, to) in test_renames {
+        let mv = plan::moves::rename_for_test(&mut plan, module, from, to)
+            .map_err(|message| Error::Usage { message: format!("--test-rename: {message}"), help: "write `--test-rename modules/<module>:<type>.<old>=<type>.<new>` naming a generated resource".into() })?;
+        moves.push(mv);
+    }
+    plan::moves::apply(&mut plan, &moves).map_err(Error::Bug)?;
+    let emitted = safety::Emitted::of(&plan, &moves);
     let files = timings.stage("emit", || emit::emit(&plan))?;
     let dirs = if all {
         vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
@@ -147,6 +185,16 @@ pub fn render_timed(model: &Model, envs: &[&Resolved], all: bool, timings: &mut 
         let envs = environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id)));
         modules.chain(envs).collect()
     };
-    Ok((files, Scope { dirs }))
+    Ok(Rendered { files, scope: Scope { dirs }, emitted })
 }
 
+
+/// Refuses versions the committed output under `root` cannot reach in one apply (EKS: one
+/// Kubernetes minor at a time, never back), located at the `eks.version` key that set them.
+///
+/// # Errors
+/// [`Error::Invalid`] listing each refused environment.
+pub fn refuse_unsafe_upgrades(model: &Model, envs: &[&Resolved], root: &Utf8Path) -> Result<(), Error> {
+    let refused = validate::upgrade::check(model, envs, root);
+    if refused.is_empty() { Ok(()) } else { Err(Error::Invalid(Report::new(model.loaded.source.clone(), refused))) }
+}

@@ -10,12 +10,18 @@
 # (scripts/venv.sh, pin tools/moto.txt) -> start moto on a free loopback port, as the
 # environment's account -> prove the disabled types are really missing from moto
 # (e2e/moto_probe.py) -> copy modules/ and the environment's roots into a temp dir (same relative
-# layout) with the emulator-only overrides from e2e/overrides/ -> networking, then core: init,
+# layout) with the emulator-only overrides from e2e/overrides/ -> the bootstrap root holding the
+# environment's state (out/bootstrap/<account>-<state region>/): init and apply, local state like
+# every root here (not migrated into the bucket: moto 5.2 treats the conditions of a bucket
+# policy's Deny as unmet, moto/iam/access_control.py `_check_conditions`, so the TLS-only deny
+# refuses every object request, TLS or not) -> networking, then core: init,
 # apply -> a stand-in for the load balancer controller's ALB (e2e/stand_in_alb.py), then
-# monitoring: init, apply -> re-plan all three with -detailed-exitcode (changes = failure, plan
-# printed in full) -> destroy monitoring, delete the stand-in ALB ->
-# teardown apply of core (deletion_protection=false, force_destroy=true, as an operator would) ->
-# destroy core, then networking -> assert moto holds nothing (e2e/assert_empty.py) -> timings.
+# monitoring: init, apply -> re-plan all four (bootstrap too) with -detailed-exitcode (changes = failure, plan
+# printed in full) -> destroy monitoring, delete the stand-in ALB -> teardown apply of core
+# (deletion_protection=false, force_destroy=true, as an operator would) -> destroy core, then
+# networking, then bootstrap (its bucket is empty: every root keeps local state here, so no
+# force_destroy is needed, and the bucket has none) -> assert moto holds nothing
+# (e2e/assert_empty.py, also in the state region if it differs) -> timings.
 # The committed output is never modified; moto (exactly the PID started here) is always stopped.
 #
 # Exit: 0 pass; 1 a step failed; 2 the re-plan gate found changes (the expected outcome of
@@ -59,6 +65,10 @@ bucket="$(tfvar core bucket_name)"
 deletion_protection="$(tfvar core deletion_protection)"
 force_destroy="$(tfvar core force_destroy)"
 skip_final_snapshot="$(tfvar core skip_final_snapshot)"
+# The bootstrap root holding this environment's state: out/bootstrap/<account>-<state region>/.
+state_region="$(sed -n 's/^ *region *= *"\(.*\)"$/\1/p' "$env_dir/networking/backend.tf")"
+bootstrap_rel="out/bootstrap/$account_id-$state_region"
+[ -f "$source_root/$bootstrap_rel/terraform.tfvars" ] || { echo "error: no $source_root/$bootstrap_rel/terraform.tfvars" >&2; exit 1; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")"
 logs="$work/logs"
@@ -165,19 +175,27 @@ prepare() {
     cp "$f" "$dest/"
     echo "   $(basename "$f") -> modules/$(basename "$dest")/"
   done
-  for layer in networking core monitoring; do
+  mkdir -p "$work/out/bootstrap"
+  cp -r "$source_root/$bootstrap_rel" "$work/$bootstrap_rel"
+  find "$work/out/bootstrap" \( -name .terraform -o -name '*.tfstate' -o -name '*.tfstate.*' \) -prune -exec rm -rf {} +
+  for layer in bootstrap networking core monitoring; do
     for f in "$e2e_dir"/overrides/layers/all/*.tf "$e2e_dir"/overrides/layers/$layer/*.tf; do
       [ -f "$f" ] || continue
-      sed "s|@MOTO_ENDPOINT@|$endpoint|g" "$f" >"$work/out/environments/$env/$layer/$(basename "$f")"
-      echo "   $(basename "$f") -> out/environments/$env/$layer/"
+      sed "s|@MOTO_ENDPOINT@|$endpoint|g" "$f" >"$(root "$layer")/$(basename "$f")"
+      echo "   $(basename "$f") -> $(root "$layer" | sed "s|^$work/||")/"
     done
   done
 }
+root() {
+  if [ "$1" = bootstrap ]; then echo "$work/$bootstrap_rel"; else echo "$work/out/environments/$env/$1"; fi
+}
 step "prepare temp dir" prepare
-root() { echo "$work/out/environments/$env/$1"; }
 tf() { local layer="$1"; shift; (cd "$(root "$layer")" && terraform "$@" -input=false -no-color); }
 
-# ---- 4. apply networking, then core ------------------------------------------------------------
+# ---- 4. the state bucket first (bootstrap), then networking and core ----------------------------
+step "bootstrap: init" logged bootstrap-init.log tf bootstrap init
+step "bootstrap: apply" logged bootstrap-apply.log tf bootstrap apply -auto-approve
+grep -E '^Apply complete' "$logs/bootstrap-apply.log" | sed 's/^/   /'
 for layer in networking core; do
   step "$layer: init" logged "$layer-init.log" tf "$layer" init
   step "$layer: apply" logged "$layer-apply.log" tf "$layer" apply -auto-approve
@@ -192,7 +210,7 @@ step "monitoring: apply" logged monitoring-apply.log tf monitoring apply -auto-a
 grep -E '^Apply complete' "$logs/monitoring-apply.log" | sed 's/^/   /'
 
 # ---- 5. the re-plan gate: anything to change is a failure, shown in full ----------------------
-declare -A drift=([networking]=0 [core]=0 [monitoring]=0)
+declare -A drift=([bootstrap]=0 [networking]=0 [core]=0 [monitoring]=0)
 plan_gate() {
   local layer="$1" rc=0
   tf "$layer" plan -detailed-exitcode >"$logs/$layer-plan.log" 2>&1 || rc=$?
@@ -215,10 +233,11 @@ if [ $negative = 1 ]; then
   fi
   step "inject drift" "$venv_bin/python" "$e2e_dir/inject_drift.py" "$endpoint" "$region" "$name" "$bucket"
 fi
+step "bootstrap: plan" plan_gate bootstrap
 step "networking: plan" plan_gate networking
 step "core: plan" plan_gate core
 step "monitoring: plan" plan_gate monitoring
-if [ "${drift[networking]}${drift[core]}${drift[monitoring]}" != 000 ]; then gate_failed=1; fi
+if [ "${drift[bootstrap]}${drift[networking]}${drift[core]}${drift[monitoring]}" != 0000 ]; then gate_failed=1; fi
 if [ $negative = 1 ]; then
   if [ "${drift[networking]}${drift[core]}" = 11 ]; then
     echo "negative control: the re-plan gate caught the injected drift in both layers"
@@ -228,6 +247,38 @@ if [ $negative = 1 ]; then
     gate_failed=3
   fi
 fi
+
+# ---- 5b. a rename is a move, not a destroy ------------------------------------------------------
+# The generator itself renames a networking resource (`generate --test-rename`, a hidden option for
+# this test: the resource relabelled and its `moved` block emitted, exactly as an entry in
+# generator/plan/moves.rs would) into a copy of the committed tree; planning the renamed module
+# against the applied state must move the resource and destroy nothing. The applied copy is
+# restored afterwards. Skipped in the negative control (its drift would be in the plan).
+# The binary: $SUPABASE_AWS_GEN, else target/debug/supabase-aws-gen (CI builds it first), else cargo.
+rename_is_a_move() {
+  local tree="$work/renamed" gen=("${SUPABASE_AWS_GEN:-$repo_root/target/debug/supabase-aws-gen}") rc=0
+  [ -x "${gen[0]}" ] || gen=(cargo run -q --manifest-path "$repo_root/Cargo.toml" --)
+  mkdir -p "$tree/out/environments/${env%/*}"
+  cp "$source_root/service-tiers.yaml" "$tree/"
+  cp -r "$source_root/modules" "$tree/modules"
+  cp -r "$env_dir" "$tree/out/environments/$env"
+  "${gen[@]}" --config "$tree/service-tiers.yaml" generate "$env" \
+    --test-rename modules/networking:aws_route.public_internet=aws_route.internet >"$logs/rename-generate.log" 2>&1 \
+    || { sed 's/^/   | /' "$logs/rename-generate.log"; return 1; }
+  cp "$work/modules/networking/main.tf" "$work/networking-main.tf.applied"
+  cp "$tree/modules/networking/main.tf" "$tree/modules/networking/moved.tf" "$work/modules/networking/"
+  sed 's/^/   | /' "$work/modules/networking/moved.tf"
+  tf networking plan -detailed-exitcode >"$logs/rename-plan.log" 2>&1 || rc=$?
+  cp "$work/networking-main.tf.applied" "$work/modules/networking/main.tf"
+  rm "$work/modules/networking/moved.tf"
+  grep -E 'has moved to|^Plan:|No changes' "$logs/rename-plan.log" | sed 's/^/   /'
+  if [ $rc = 1 ] || ! grep -q 'module.networking.aws_route.public_internet has moved to module.networking.aws_route.internet' "$logs/rename-plan.log" \
+    || grep -qE 'will be destroyed|must be replaced' "$logs/rename-plan.log" \
+    || grep -E '^Plan:' "$logs/rename-plan.log" | grep -vq ' 0 to destroy'; then
+    echo "   the rename is not a pure move; full plan:"; sed 's/^/   | /' "$logs/rename-plan.log"; return 1
+  fi
+}
+if [ $negative = 0 ]; then step "networking: plan a generator rename (moved)" rename_is_a_move; fi
 
 # ---- 6. destroy core, then networking; moto must be empty -------------------------------------
 # Like an operator tearing down a protected environment: first an apply that lifts deletion
@@ -247,11 +298,15 @@ if [ $negative = 1 ]; then
 fi
 step "core: destroy" logged core-destroy.log tf core destroy -auto-approve "${teardown_vars[@]}"
 step "networking: destroy" logged networking-destroy.log tf networking destroy -auto-approve
-grep -hE '^Destroy complete' "$logs/monitoring-destroy.log" "$logs/core-destroy.log" "$logs/networking-destroy.log" | sed 's/^/   /'
+step "bootstrap: destroy" logged bootstrap-destroy.log tf bootstrap destroy -auto-approve
+grep -hE '^Destroy complete' "$logs/monitoring-destroy.log" "$logs/core-destroy.log" "$logs/networking-destroy.log" "$logs/bootstrap-destroy.log" | sed 's/^/   /'
 
 expect=()
 [ "$skip_final_snapshot" = false ] && expect=(--final-snapshot "$name-final")
 step "assert moto is empty" "$venv_bin/python" "$e2e_dir/assert_empty.py" "$endpoint" "$region" "${expect[@]}"
+if [ "$state_region" != "$region" ]; then
+  step "assert moto is empty ($state_region)" "$venv_bin/python" "$e2e_dir/assert_empty.py" "$endpoint" "$state_region"
+fi
 
 case $gate_failed in
   0) echo "PASS: $env applied, re-planned with no changes, destroyed, nothing left"; exit 0 ;;

@@ -149,7 +149,19 @@ fn list_and_explain() {
     assert_eq!(stdout(&key).lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["rds.multi_az", "=", "false", "#", "built-in", "default"]);
     let bad = cli(ws.path(), &["explain", "virginia/test", "rds.multiaz"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("`rds.multiaz` is not a key of virginia/test"), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("there is no key `multiaz` under `rds`; did you mean `multi_az`?"), "{}", stderr(&bad));
+}
+
+/// A key that does not exist is said not to exist, with the keys that do at that level (never
+/// an empty "keys here:") and a did-you-mean (issue 15).
+#[test]
+fn explain_of_a_missing_key_names_what_exists() {
+    let ws = workspace("explain-missing");
+    let top = cli(ws.path(), &["explain", "virginia/test", "nosuch.key"]);
+    assert_eq!(top.status.code(), Some(2));
+    assert!(stderr(&top).contains("there is no key `nosuch` at the top level; the keys at the top level are: tier, aws_region,"), "{}", stderr(&top));
+    let typo = cli(ws.path(), &["explain", "virginia/test", "rds.multiaz"]);
+    assert!(stderr(&typo).contains("there is no key `multiaz` under `rds`; did you mean `multi_az`?"), "{}", stderr(&typo));
 }
 
 #[test]
@@ -160,4 +172,315 @@ fn help_texts() {
         assert!(run.status.success());
         insta::assert_snapshot!(format!("help_{}", args[0].trim_start_matches('-')), stdout(&run));
     }
+}
+
+// Hostile input, closed pipes, concurrent and failing writes (issue 15).
+
+use std::io::Read as _;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The CLI as `common::cli` runs it, for tests that need to wire its pipes or wait on it.
+fn command(dir: &camino::Utf8Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_supabase-aws-gen"));
+    cmd.args(args).current_dir(dir).env("SUPABASE_AWS_GEN_TODAY", "2026-11-26").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Waits for `child`, killing it (and failing the test) if it outlives `limit`: a hang must
+/// fail the test, not stall the suite.
+fn wait_within(child: &mut Child, limit: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs to completion within `limit`, collecting stdout and stderr.
+fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_within(&mut child, limit);
+    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+/// Every path under `dir` (directories too) with its contents: equal trees, equal maps.
+fn tree(dir: &camino::Utf8Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &camino::Utf8Path, dir: &camino::Utf8Path, into: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in dir.read_dir_utf8().unwrap() {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(root).unwrap().to_string();
+            if entry.file_type().unwrap().is_dir() {
+                into.insert(format!("{rel}/"), Vec::new());
+                walk(root, entry.path(), into);
+            } else {
+                into.insert(rel, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    let mut map = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut map);
+    map
+}
+
+#[test]
+fn endless_or_huge_config_is_rejected_after_the_limit_without_reading_it_whole() {
+    let ws = TempDir::new("huge");
+    let zero = output_within(command(ws.path(), &["--config", "/dev/zero", "validate"]).env("SUPABASE_AWS_GEN_TIMINGS", "1"), Duration::from_secs(60));
+    assert_eq!(zero.status.code(), Some(2), "{}", stderr(&zero));
+    let err = stderr(&zero);
+    assert!(err.contains("/dev/zero is more than 1048576 bytes (reading stopped there); the limit is 1 MiB"), "{err}");
+    assert!(err.contains("keep the config under 1 MiB"), "{err}");
+
+    std::fs::write(ws.path().join("big.yaml"), "#".repeat(2_000_000)).unwrap();
+    let big = output_within(&mut command(ws.path(), &["--config", "big.yaml", "generate", "--all"]), Duration::from_secs(60));
+    assert_eq!(big.status.code(), Some(2), "{}", stderr(&big));
+    assert!(stderr(&big).contains("big.yaml is 2000000 bytes; the limit is 1 MiB (1048576 bytes)"), "{}", stderr(&big));
+    assert!(stderr(&big).contains("error: 1 error in big.yaml; nothing was written"), "{}", stderr(&big));
+    assert!(!ws.path().join("out").exists());
+
+    // A FIFO fed without end: the reader stops at the limit, the writer gets a broken pipe.
+    let fifo = ws.path().join("fifo.yaml");
+    if Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let feeder = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(feeder).unwrap();
+            while pipe.write_all(&[b'#'; 65536]).is_ok() {}
+        });
+        let run = output_within(&mut command(ws.path(), &["--config", "fifo.yaml", "validate"]), Duration::from_secs(60));
+        assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+        assert!(stderr(&run).contains("fifo.yaml is more than 1048576 bytes"), "{}", stderr(&run));
+    } else {
+        common::missing("mkfifo", "on PATH");
+    }
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_is_located() {
+    let ws = TempDir::new("latin1");
+    let mut bytes = common::base_config().into_bytes();
+    let at = String::from_utf8(bytes.clone()).unwrap().find("Test tier").unwrap() + "Test ti".len();
+    bytes[at] = 0xE9; // "Test ti\xE9r": Latin-1 é
+    std::fs::write(ws.path().join("service-tiers.yaml"), bytes).unwrap();
+    let run = cli(ws.path(), &["generate", "--all"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains("service-tiers.yaml:6:25: byte 0xE9 is not UTF-8"), "{err}");
+    assert!(err.contains("help: save the file as UTF-8"), "{err}");
+    assert!(!ws.path().join("out").exists());
+}
+
+#[test]
+fn closed_stderr_or_stdout_keeps_the_exit_code() {
+    let ws = TempDir::new("closed");
+    ws.write("service-tiers.yaml", &common::base_config().replace("desired_size: 1", "desired_size: 9"));
+    // A pipe whose reader is gone before the child writes: every write to it fails (EPIPE).
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let mut child = command(ws.path(), &["generate", "--all"]).stdout(Stdio::null()).stderr(closed()).spawn().unwrap();
+    let status = wait_within(&mut child, Duration::from_secs(60));
+    assert_eq!(status.code(), Some(2), "invalid config exits 2 with stderr closed, not 101 (a panic)");
+
+    // `generate --check | head -1`: stdout closes early; stale output still exits 1.
+    ws.write("service-tiers.yaml", &common::base_config());
+    let run = output_within(command(ws.path(), &["generate", "--all", "--check"]).stdout(closed()), Duration::from_secs(60));
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(!stderr(&run).contains("panicked"), "{}", stderr(&run));
+}
+
+#[test]
+fn concurrent_generates_into_one_tree_both_succeed_with_the_output_of_one() {
+    let single = workspace("single");
+    assert!(cli(single.path(), &["generate", "--all"]).status.success());
+    let expected = tree(single.path());
+    // Four runs at once, four times: without the lock and unique temporary names, a run fails
+    // (its temporary file renamed or swept by another) in about two rounds of five.
+    for round in 0..4 {
+        let ws = workspace(&format!("concurrent{round}"));
+        let runs: Vec<Child> = (0..4)
+            .map(|_| command(ws.path(), &["generate", "--all"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap())
+            .collect();
+        for mut child in runs {
+            let status = wait_within(&mut child, Duration::from_secs(300));
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            assert_eq!(status.code(), Some(0), "{err}");
+        }
+        assert_eq!(tree(ws.path()).keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+        assert!(tree(ws.path()) == expected, "same files, same contents as a single run");
+    }
+}
+
+#[test]
+fn a_second_run_waits_for_the_lock_and_says_so() {
+    let ws = workspace("lock");
+    let lock = std::fs::File::create(ws.path().join(".supabase-aws-gen.lock")).unwrap();
+    lock.lock().unwrap();
+    let log = std::fs::File::create(ws.path().join("stderr.log")).unwrap();
+    let mut child = command(ws.path(), &["generate", "--all"]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+    let start = Instant::now();
+    while !common::read(&ws.path().join("stderr.log")).contains("waiting for another supabase-aws-gen run") {
+        assert!(child.try_wait().unwrap().is_none(), "finished while another run held the lock");
+        assert!(start.elapsed() < Duration::from_secs(120), "no waiting message");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!ws.path().join("out").exists(), "nothing written while the lock is held");
+    drop(lock);
+    assert_eq!(wait_within(&mut child, Duration::from_secs(120)).code(), Some(0));
+    assert_eq!(cli(ws.path(), &["generate", "--all", "--check"]).status.code(), Some(0), "the lock file does not make --check fail");
+}
+
+#[test]
+fn leftover_temporary_files_are_reported_then_removed() {
+    let ws = workspace("leftover");
+    assert!(cli(ws.path(), &["generate", "--all"]).status.success());
+    // A run killed between creating and filling its temporary files, one of them in an
+    // environment since deleted; and a hand-written file that only looks like one.
+    ws.write(&format!("{ROOT}/.main.tf.tmp"), "");
+    ws.write("out/environments/virginia/gone/core/.main.tf.4242.0.tmp", "");
+    ws.write(&format!("{ROOT}/.notes.tmp"), "mine\n");
+    let check = cli(ws.path(), &["generate", "--all", "--check"]);
+    let out = stdout(&check);
+    assert_eq!(check.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("leftover temporary file (generate removes it): {ROOT}/.main.tf.tmp")), "{out}");
+    assert!(out.contains("leftover temporary file (generate removes it): out/environments/virginia/gone/core/.main.tf.4242.0.tmp"), "{out}");
+    assert!(out.contains("0 stale, 0 missing, 0 orphaned, 0 not generated, 2 leftover temporary"), "{out}");
+    assert!(!out.contains(".notes.tmp"), "{out}");
+
+    let run = cli(ws.path(), &["generate", "--all"]);
+    assert!(stdout(&run).contains(&format!("removed  {ROOT}/.main.tf.tmp")), "{}", stdout(&run));
+    assert!(!ws.path().join(ROOT).join(".main.tf.tmp").exists());
+    assert!(!ws.path().join("out/environments/virginia/gone").exists(), "the deleted environment's directory goes too");
+    assert_eq!(common::read(&ws.path().join(ROOT).join(".notes.tmp")), "mine\n", "files we did not write are never deleted");
+    assert_eq!(cli(ws.path(), &["generate", "--all", "--check"]).status.code(), Some(0));
+}
+
+/// Makes a directory unwritable until dropped: `chmod 555`, and for root (which ignores
+/// permissions) `chattr +i`. `None` when neither works here.
+struct Unwritable(camino::Utf8PathBuf);
+
+impl Unwritable {
+    fn new(dir: camino::Utf8PathBuf) -> Option<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let guard = Self(dir);
+        let probe = guard.0.join(".probe");
+        if std::fs::write(&probe, "").is_ok() {
+            std::fs::remove_file(&probe).unwrap();
+            let immutable = Command::new("chattr").arg("+i").arg(&guard.0).output();
+            if !immutable.is_ok_and(|o| o.status.success()) || std::fs::write(&probe, "").is_ok() {
+                return None;
+            }
+        }
+        Some(guard)
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn a_write_that_fails_part_way_changes_nothing() {
+    let ws = workspace("unwritable");
+    assert!(cli(ws.path(), &["generate", "--all"]).status.success());
+    // Renaming the project changes files in both environments; the last of them to be written
+    // sit in virginia/test/networking, which cannot be written.
+    ws.write("service-tiers.yaml", &common::base_config().replace("project: acme", "project: acmf"));
+    let before = tree(ws.path());
+    let Some(_guard) = Unwritable::new(ws.path().join(ROOT)) else {
+        common::missing("a way to make a directory unwritable (chmod 555, or chattr +i as root)", "here");
+        return;
+    };
+    let run = cli(ws.path(), &["generate", "--all"]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains(&format!("error: cannot write ./{ROOT}/")), "{}", stderr(&run));
+    assert!(tree(ws.path()) == before, "every file as it was: no file changed, no temporary file left");
+}
+
+#[test]
+fn a_kubernetes_version_skip_is_refused_and_nothing_is_written() {
+    let ws = TempDir::new("k8s-skip");
+    let at = |version: &str| common::base_config().replace("version: \"1.35\"", &format!("version: \"{version}\""));
+    let tfvars = ws.path().join("out/environments/virginia/test/core/terraform.tfvars");
+    ws.write("service-tiers.yaml", &at("1.33"));
+    assert!(cli(ws.path(), &["generate", "virginia/test"]).status.success());
+
+    ws.write("service-tiers.yaml", &at("1.35"));
+    let skip = cli(ws.path(), &["generate", "virginia/test"]);
+    assert_eq!(skip.status.code(), Some(2), "{}", stderr(&skip));
+    assert!(stderr(&skip).contains("kubernetes-version-skip"), "{}", stderr(&skip));
+    assert!(stderr(&skip).contains("go through 1.34 first"), "{}", stderr(&skip));
+    assert!(std::fs::read_to_string(&tfvars).unwrap().contains("\"1.33\""), "a refused run writes nothing");
+    assert_eq!(cli(ws.path(), &["generate", "virginia/test", "--check"]).status.code(), Some(2), "--check refuses alike");
+
+    ws.write("service-tiers.yaml", &at("1.34"));
+    let step = cli(ws.path(), &["generate", "virginia/test"]);
+    assert!(step.status.success(), "{}", stderr(&step));
+    assert!(std::fs::read_to_string(&tfvars).unwrap().contains("cluster_version") && std::fs::read_to_string(&tfvars).unwrap().contains("\"1.34\""));
+}
+
+/// A pinned date that does not exist is refused, not silently replaced by the clock (issue 15).
+#[test]
+fn an_impossible_pinned_date_is_refused() {
+    let ws = workspace("bad-today");
+    let run = command(ws.path(), &["validate"]).env("SUPABASE_AWS_GEN_TODAY", "2030-02-30").output().unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("SUPABASE_AWS_GEN_TODAY=`2030-02-30` is not a calendar date"), "{}", stderr(&run));
+    let leap = command(ws.path(), &["validate"]).env("SUPABASE_AWS_GEN_TODAY", "2028-02-29").output().unwrap();
+    assert_eq!(leap.status.code(), Some(0), "{}", stderr(&leap));
+}
+
+/// The fix `--check` suggests is the command that fixes this tree: same environments, config and
+/// output directory (issue 15).
+#[test]
+fn check_hint_repeats_config_and_out() {
+    let ws = TempDir::new("check-hint");
+    ws.write("conf/tiers.yaml", &common::base_config());
+    let run = cli(ws.path(), &["generate", "virginia/test", "--check", "--config", "conf/tiers.yaml", "--out", "tree"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("help: run `cargo run -- generate virginia/test --config conf/tiers.yaml --out tree` and commit the result"),
+        "{}",
+        stdout(&run)
+    );
+}
+
+/// The manual page is one page: every command is described in it, and it names no
+/// `supabase-aws-gen-<command>(1)` pages, which are not installed anywhere (issue 15).
+#[test]
+fn man_page_describes_every_command_itself() {
+    let ws = TempDir::new("man");
+    let run = cli(ws.path(), &["man"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let page = stdout(&run);
+    assert!(!page.contains("(1)"), "references another page:\n{page}");
+    for command in ["generate", "list", "explain", "validate", "cost", "completions"] {
+        assert!(page.contains(&format!(".SS {command}\n")), "no section for {command}");
+    }
+    assert!(page.contains(".SH \"EXIT STATUS\"") && page.contains("SUPABASE_AWS_GEN_TODAY"));
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use supabase_aws_gen::validate::Date;
 use supabase_aws_gen::{Error, check_text};
 
 /// Applies `(find, replace)` edits to the base config; each `find` must occur exactly once.
@@ -98,6 +99,23 @@ fn vpcs_overlap_within_an_account_and_region() {
     rejected("vpc_overlap", edited(&[(demo, same)]), &["vpc-overlap"]);
 }
 
+const DEMO_STATE: &str = "      state:\n        bucket: acme-tfstate\n      vpc:\n        cidr: 10.1.0.0/16";
+
+/// One bootstrap root per account and region creates one state bucket: a second bucket name in
+/// the same account and region would have no root to create it.
+#[test]
+fn one_state_bucket_per_account_and_region() {
+    let other = "      state:\n        bucket: acme-tfstate-demo\n      vpc:\n        cidr: 10.1.0.0/16";
+    rejected("state_bucket_per_home", edited(&[(DEMO_STATE, other)]), &["state-bucket-conflict"]);
+}
+
+/// S3 bucket names are global: the same state bucket cannot be created in two regions.
+#[test]
+fn state_bucket_names_are_global() {
+    let elsewhere = "      state:\n        bucket: acme-tfstate\n        region: us-west-2\n      vpc:\n        cidr: 10.1.0.0/16";
+    rejected("state_bucket_global", edited(&[(DEMO_STATE, elsewhere)]), &["state-bucket-conflict"]);
+}
+
 #[test]
 fn node_group_sizes_out_of_order() {
     rejected("node_group_sizes", edited(&[("desired_size: 1", "desired_size: 3")]), &["invalid-range"]);
@@ -180,11 +198,53 @@ fn deep_nesting_is_rejected() {
 
 #[test]
 fn outdated_versions_are_warnings_not_errors() {
-    let text = edited(&[("version: \"1.35\"", "version: \"1.30\""), ("      deletion_protection: false\n", "      deletion_protection: false\n      engine_version: \"15.8\"\n")]);
+    // 1.33 left standard support on 2026-07-29 (extended support until 2027-07-29).
+    let text = edited(&[("version: \"1.35\"", "version: \"1.33\""), ("      deletion_protection: false\n", "      deletion_protection: false\n      engine_version: \"15.8\"\n")]);
     let checked = common::checked(&text);
     let codes: Vec<&str> = checked.warnings.items.iter().map(|d| d.code).collect();
-    assert_eq!(codes, ["version-unsupported", "version-unsupported"]);
+    assert_eq!(codes, ["version-extended-support", "version-unsupported"]);
     insta::assert_snapshot!("outdated_versions", checked.warnings.render(false));
+}
+
+#[test]
+fn kubernetes_minor_without_pinned_addon_versions() {
+    rejected("no_addon_versions", edited(&[("version: \"1.35\"", "version: \"1.30\"")]), &["no-addon-versions"]);
+}
+
+#[test]
+fn node_ami_release_of_another_minor() {
+    let text = edited(&[("      endpoint:\n", "      node_ami_release: \"1.34.2-20260110\"\n      endpoint:\n")]);
+    rejected("bad_node_ami_release", text, &["invalid-version"]);
+}
+
+#[test]
+fn standard_support_ending_within_90_days_warns() {
+    // 1.35 leaves standard support on 2027-03-27: 91 days before, nothing; 90 days before, a warning.
+    let warnings = |today| match check_text("service-tiers.yaml", common::base_config(), today) {
+        Ok(checked) => checked.warnings,
+        Err(e) => panic!("{e}"),
+    };
+    let codes = |today| warnings(today).items.iter().map(|d| d.code).filter(|c| c.starts_with("version")).collect::<Vec<_>>();
+    assert!(codes(Date::new(2026, 12, 26)).is_empty());
+    assert_eq!(codes(Date::new(2026, 12, 27)), ["version-standard-support-ending"]);
+    insta::assert_snapshot!("standard_support_ending", warnings(Date::new(2027, 1, 10)).render(false));
+}
+
+#[test]
+fn kubernetes_version_skip_against_the_committed_output_is_refused() {
+    let checked = common::checked(&common::base_config());
+    let envs = supabase_aws_gen::select(&checked.model, &["virginia/test".to_string()], false).unwrap();
+    let root = common::TempDir::new("upgrade-skip");
+    root.write("out/environments/virginia/test/core/terraform.tfvars", "name            = \"acme-virginia-test\"\ncluster_version = \"1.33\"\n");
+    match supabase_aws_gen::refuse_unsafe_upgrades(&checked.model, &envs, root.path()) {
+        Err(Error::Invalid(report)) => {
+            assert_eq!(report.items.iter().map(|d| d.code).collect::<Vec<_>>(), ["kubernetes-version-skip"]);
+            insta::assert_snapshot!("kubernetes_version_skip", report.render(false));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    root.write("out/environments/virginia/test/core/terraform.tfvars", "cluster_version = \"1.34\"\n");
+    assert!(supabase_aws_gen::refuse_unsafe_upgrades(&checked.model, &envs, root.path()).is_ok(), "one minor up is an upgrade EKS does");
 }
 
 #[test]
@@ -306,4 +366,84 @@ fn waf_rate_limit_below_the_minimum() {
 fn standard_ia_transition_before_30_days() {
     let text = edited(&[("    throwaway: true\n", "    throwaway: true\n    s3: { transition_to_ia_days: 14 }\n")]);
     rejected("standard_ia_transition_before_30_days", text, &["invalid-range"]);
+}
+
+// Issue 15: names AWS does not have, versions outside the calendar, tags, every problem at once
+// and messages that said the wrong thing.
+
+#[test]
+fn region_not_in_the_catalogue() {
+    rejected("unknown_aws_region", edited(&[("aws_region: us-east-1", "aws_region: us-esat-1")]), &["invalid-region"]);
+}
+
+#[test]
+fn zones_and_instance_names_not_in_the_catalogue() {
+    let text = edited(&[
+        ("[us-east-1a, us-east-1b]", "[us-east-1a, us-east-1g]"),
+        ("instance_class: db.t4g.micro", "instance_class: db.t4g.mirco"),
+        ("[t3.medium]", "[t9.gigantic]"),
+    ]);
+    rejected("unknown_aws_names", text, &["unknown-instance-type", "unknown-instance-class", "unknown-max-connections", "invalid-zone"]);
+}
+
+#[test]
+fn versions_outside_the_calendar_are_errors() {
+    let text = edited(&[("version: \"1.35\"", "version: \"1.99\""), ("      deletion_protection: false\n", "      deletion_protection: false\n      engine_version: \"9.6\"\n")]);
+    rejected("versions_outside_calendar", text, &["version-unknown", "version-unsupported"]);
+}
+
+#[test]
+fn unknown_yaml_tag() {
+    rejected("unknown_yaml_tag", edited(&[(TEST_TIER, "      tier: !Ref dev\n      account_id: \"000000000001\"\n      domain: test.example.com")]), &["yaml-tag"]);
+}
+
+#[test]
+fn three_type_errors_and_a_bad_cidr_in_one_run() {
+    let text = edited(&[("min_size: 1", "min_size: one"), ("max_size: 2", "max_size: many"), ("disk_size_gib: 20", "disk_size_gib: big"), ("cidr: 10.1.0.0/16", "cidr: 10.1.0.0/33")]);
+    rejected("type_errors_at_once", text, &["wrong-type", "wrong-type", "wrong-type", "invalid-cidr"]);
+}
+
+#[test]
+fn storage_above_the_rds_maximum() {
+    rejected("storage_above_maximum", edited(&[("allocated_storage_gib: 20", "allocated_storage_gib: 70000"), ("max_allocated_storage_gib: 40", "max_allocated_storage_gib: 70000")]), &["invalid-range", "invalid-range"]);
+}
+
+#[test]
+fn no_zones_at_all() {
+    rejected("no_zones", edited(&[("[us-east-1a, us-east-1b]", "[]")]), &["too-few-zones"]);
+}
+
+#[test]
+fn zones_not_a_list() {
+    // One error, at the key: no second "region needs aws_region and azs".
+    rejected("zones_not_a_list", edited(&[("[us-east-1a, us-east-1b]", "3")]), &["wrong-type"]);
+}
+
+#[test]
+fn port_out_of_range() {
+    let text = edited(&[(
+        "domain: demo.example.com\n",
+        "domain: demo.example.com\n      smtp: { host: email-smtp.us-east-1.amazonaws.com, port: 70000, sender_email: noreply@example.com, sender_name: Demo }\n",
+    )]);
+    rejected("port_out_of_range", text, &["invalid-value"]);
+}
+
+#[test]
+fn alias_limit_help_names_the_limit() {
+    let mut text = edited(&[("description: Test tier", "description: &d Test tier")]);
+    text.push_str(&format!("x-aliases: [{}]\n", vec!["*d"; 70].join(", ")));
+    rejected("alias_limit", text, &["yaml-limit"]);
+}
+
+#[test]
+fn vpc_overlap_suggests_a_range_nobody_uses() {
+    let test = "        cidr: 10.0.0.0/16\n        public_subnets: [10.0.1.0/24, 10.0.2.0/24]\n        eks_subnets: [10.0.16.0/20, 10.0.32.0/20]\n        rds_subnets: [10.0.3.0/24, 10.0.4.0/24]";
+    let same = "        cidr: 10.1.0.0/16\n        public_subnets: [10.1.5.0/24, 10.1.6.0/24]\n        eks_subnets: [10.1.48.0/20, 10.1.64.0/20]\n        rds_subnets: [10.1.7.0/24, 10.1.8.0/24]";
+    match check_text("service-tiers.yaml", edited(&[(test, same)]), common::TODAY) {
+        Err(Error::Invalid(report)) => {
+            let help = report.items.iter().find(|d| d.code == "vpc-overlap").and_then(|d| d.help.clone()).unwrap_or_default();
+            assert!(help.contains("10.0.0.0/16 is not used by any environment"), "{help}");
+        }
+        _ => panic!("expected the overlap to be rejected"),
+    }
 }

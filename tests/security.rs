@@ -189,3 +189,47 @@ fn no_secret_value_is_generated_into_files_or_state() {
         }
     }
 }
+
+/// The string value of `key = "..."` in a backend block or tfvars body.
+fn literal(body: &Body, key: &str) -> String {
+    match attr(body, key) {
+        Some(Expression::String(s)) => s.clone(),
+        other => panic!("{key}: expected a string literal, got {other:?}"),
+    }
+}
+
+/// Every root's state goes to a bucket some bootstrap root creates, in the same account and
+/// region, encrypted under that root's key: an S3 backend pointing at a bucket nobody creates
+/// (or a key alias nobody creates) would only fail at the first `terraform init`.
+#[test]
+fn every_backend_uses_a_state_bucket_a_bootstrap_root_creates() {
+    let files = files();
+    let parse = |path: &str| hcl::parse(&files[&Utf8PathBuf::from(path)]).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // bootstrap dir -> (bucket, alias ARN its key gets)
+    let mut created = BTreeMap::new();
+    for path in files.keys().filter(|p| p.as_str().starts_with("out/bootstrap/") && p.as_str().ends_with("/terraform.tfvars")) {
+        let dir = path.parent().unwrap().to_string();
+        let vars = parse(path.as_str());
+        let (account, region) = (literal(&vars, "account_id"), literal(&vars, "aws_region"));
+        assert_eq!(dir, format!("out/bootstrap/{account}-{region}"), "{path}");
+        let alias = literal(&vars, "kms_alias_name");
+        created.insert(dir, (literal(&vars, "bucket_name"), format!("arn:aws:kms:{region}:{account}:{alias}")));
+    }
+    assert_eq!(created.len(), 3, "one bootstrap root per account and state region: {created:?}");
+    let mut roots = 0;
+    for path in files.keys().filter(|p| p.as_str().ends_with("/backend.tf")) {
+        let body = parse(path.as_str());
+        let terraform = child(&body, "terraform");
+        let backend = child(terraform[0].body(), "backend")[0].body().clone();
+        let (bucket, region, kms) = (literal(&backend, "bucket"), literal(&backend, "region"), literal(&backend, "kms_key_id"));
+        let account = literal(&parse(path.as_str().replace("backend.tf", "terraform.tfvars").as_str()), "account_id");
+        let home = format!("out/bootstrap/{account}-{region}");
+        assert_eq!(created.get(&home), Some(&(bucket.clone(), kms.clone())), "{path}: state in s3://{bucket} ({region}, key {kms}) is not what {home} creates");
+        assert_eq!(attr(&backend, "use_lockfile").map(text).as_deref(), Some("true"), "{path}: no state locking");
+        roots += 1;
+    }
+    assert_eq!(roots, 4 * 3 + 3, "every environment's three roots and the bootstrap roots have a backend");
+    let frankfurt = parse("out/environments/frankfurt/production/networking/backend.tf");
+    let region = literal(child(child(&frankfurt, "terraform")[0].body(), "backend")[0].body(), "region");
+    assert_eq!(region, "eu-central-1", "Frankfurt keeps its state in its own region");
+}

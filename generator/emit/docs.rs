@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::header;
 use crate::plan::applications::{self, Applications};
-use crate::plan::naming::WorkloadRole;
+use crate::plan::bootstrap::{self, StateHome};
+use crate::plan::naming::{BOOTSTRAP_STATE_KEY, WorkloadRole};
 use crate::terraform::{AWS_PROVIDER_VERSION, Module, TERRAFORM_VERSION};
 
 /// The template environment, parsed once per process.
@@ -21,6 +22,8 @@ fn build_templates() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_syntax(SyntaxConfig::builder().keep_trailing_newline(true).build().expect("default delimiters are valid"));
     env.add_template("module-readme.md", include_str!("../../templates/module-readme.md.j2"))
+        .expect("template parses (checked by every test)");
+    env.add_template("bootstrap-readme.md", include_str!("../../templates/bootstrap-readme.md.j2"))
         .expect("template parses (checked by every test)");
     env.add_template("runbook.md", include_str!("../../templates/runbook.md.j2")).expect("template parses (checked by every test)");
     env.add_template("environment-readme.md", include_str!("../../templates/environment-readme.md.j2"))
@@ -69,6 +72,26 @@ pub fn module_readme(module: &Module) -> Result<String, String> {
             })
         })
         .map_err(|err| format!("module README template: {err:#}"))?;
+    Ok(header::markdown(&body))
+}
+
+/// The README of a bootstrap root: what it holds and the local-then-migrate first apply.
+pub fn bootstrap_readme(home: &StateHome) -> Result<String, String> {
+    let body = templates()
+        .get_template("bootstrap-readme.md")
+        .and_then(|t| {
+            t.render(context! {
+                account_id => home.account_id.as_str(),
+                region => home.region.as_str(),
+                bucket => home.bucket.as_str(),
+                dir => home.dir(),
+                own_key => BOOTSTRAP_STATE_KEY,
+                noncurrent_days => bootstrap::NONCURRENT_VERSION_DAYS,
+                kms_alias => home.kms_alias(),
+                kms_alias_arn => home.kms_alias_arn(),
+            })
+        })
+        .map_err(|err| format!("bootstrap README template: {err:#}"))?;
     Ok(header::markdown(&body))
 }
 

@@ -37,6 +37,9 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
     for root in &plan.roots {
         terraform::root(root, &mut files, &mut memo).map_err(Error::Bug)?;
     }
+    for home in &plan.state_homes {
+        files.insert(format!("{}/README.md", home.dir()).into(), docs::bootstrap_readme(home).map_err(Error::Bug)?);
+    }
     for apps in &plan.applications {
         applications::environment(apps, &mut files).map_err(Error::Bug)?;
     }

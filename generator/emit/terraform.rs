@@ -47,6 +47,8 @@ pub fn root(root: &Root, files: &mut Files, memo: &mut Memo) -> Result<(), Strin
             .attr("key", s(&root.backend.key))
             .attr("region", s(&root.backend.region))
             .attr("encrypt", true)
+            .comment("The state bucket's own key (the bootstrap root creates it); its bucket policy refuses other encryption.")
+            .attr("kms_key_id", s(&root.backend.kms_key_id))
             .comment("S3-native state locking (Terraform >= 1.10): no DynamoDB table needed.")
             .attr("use_lockfile", true),
     );

@@ -9,9 +9,10 @@ pub mod yaml;
 use camino::Utf8Path;
 use serde_json::Value;
 
-use crate::diagnostics::{Report, Source};
+use crate::diagnostics::{Diagnostic, Report, Source};
 use crate::Error;
-use source_map::SourceMap;
+use path::KeyPath;
+use source_map::{Pos, SourceMap};
 
 /// A parsed config file.
 #[derive(Debug)]
@@ -23,16 +24,53 @@ pub struct Loaded {
 
 /// Reads and parses the config file at `path` (shown to users exactly as given).
 ///
+/// At most [`yaml::MAX_BYTES`] + 1 bytes are read, so `/dev/zero`, an endless pipe or a huge file
+/// is rejected after 1 MiB instead of being read whole.
+///
 /// # Errors
-/// [`Error::Io`] when the file cannot be read, [`Error::Invalid`] with a report when it is not
-/// valid YAML within the loader's limits.
+/// [`Error::Io`] when the file cannot be read, [`Error::Invalid`] with a report when it is too
+/// large, not UTF-8, or not valid YAML within the loader's limits.
 pub fn load_file(path: &Utf8Path) -> Result<Loaded, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read the config file",
-        path: path.to_owned(),
-        source,
-    })?;
-    parse(path.as_str(), text)
+    use std::io::Read;
+    let io = |source| Error::Io { action: "read the config file", path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // A regular file's size names the excess; a device or pipe has none (`/dev/zero` says 0).
+    let size = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+    let mut bytes = Vec::new();
+    file.take(yaml::MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+    let name = path.as_str();
+    if bytes.len() > yaml::MAX_BYTES {
+        let source = Source { name: name.to_string(), text: String::new() };
+        return Err(Error::Invalid(Report::new(source, vec![yaml::too_large(name, size)])));
+    }
+    parse(name, decode(name, bytes)?)
+}
+
+/// The bytes as text, or a report locating the first byte that is not UTF-8.
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let byte = err.as_bytes()[at];
+            // The replacement character stands in for the bad byte; the prefix is unchanged, so
+            // `at` is its offset in the shown text too.
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let before = &text[..at];
+            let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+            let pos = Pos {
+                line: before.matches('\n').count() + 1,
+                column: before[line_start..].chars().count() + 1,
+                offset: at,
+                len: char::REPLACEMENT_CHARACTER.len_utf8(),
+            };
+            let mut diagnostic = Diagnostic::error("not-utf8", format!("byte 0x{byte:02X} is not UTF-8; the config must be UTF-8 text"))
+                .help("save the file as UTF-8 (your editor's \"save with encoding\"), or delete the byte")
+                .at(KeyPath::root(), Some(pos));
+            diagnostic.key = None;
+            Err(Error::Invalid(Report::new(Source { name: name.to_string(), text }, vec![diagnostic])))
+        }
+    }
 }
 
 /// Parses config text; `name` is what diagnostics call the file.

@@ -29,6 +29,8 @@ fn options() -> serde_saphyr::Options {
             max_replay_stack_depth: 8,
             max_alias_expansions_per_anchor: 64,
         },
+        // `!Ref x` and other application tags mean nothing here: an error, not silently dropped.
+        reject_unsupported_tags: true,
     }
 }
 
@@ -39,11 +41,7 @@ fn options() -> serde_saphyr::Options {
 /// multiple documents and budget breaches.
 pub fn parse(text: &str) -> Result<Value, Diagnostic> {
     if text.len() > MAX_BYTES {
-        return Err(Diagnostic::error(
-            "file-too-large",
-            format!("the file is {} bytes; the limit is {MAX_BYTES}", text.len()),
-        )
-        .help("split the file or remove generated content from it"));
+        return Err(too_large("the config", Some(text.len() as u64)));
     }
     match serde_saphyr::from_str_with_options::<Value>(text, options()) {
         Ok(Value::Null) => Err(Diagnostic::error("empty-config", "the file holds no YAML document")
@@ -53,14 +51,38 @@ pub fn parse(text: &str) -> Result<Value, Diagnostic> {
     }
 }
 
+/// The config is over [`MAX_BYTES`]; `size` is its length when known (a regular file), `None`
+/// for a device or pipe, whose reading stopped at the limit.
+pub fn too_large(name: &str, size: Option<u64>) -> Diagnostic {
+    let size = match size {
+        Some(n) => format!("{n} bytes"),
+        None => format!("more than {MAX_BYTES} bytes (reading stopped there)"),
+    };
+    Diagnostic::error("file-too-large", format!("{name} is {size}; the limit is 1 MiB ({MAX_BYTES} bytes)"))
+        .help("keep the config under 1 MiB: check that --config names your service-tiers.yaml, and remove generated or pasted content from it")
+}
+
 fn to_diagnostic(err: &serde_saphyr::Error, text: &str) -> Diagnostic {
     let message = plain_message(err);
     let budget = message.contains("budget") || message.contains("limit") || message.contains("alias");
-    let (code, help) = if budget {
+    let (code, help) = if message.starts_with("unsupported tag") || message.contains("tagged scalar") || message.contains("!!binary") {
+        (
+            "yaml-tag",
+            "remove the tag: the config is plain YAML (no CloudFormation `!Ref`/`!Sub`, no `!!binary`); \
+             write the value itself, quoted if it must stay a string",
+        )
+    } else if budget && message.contains("alias") {
         (
             "yaml-limit",
-            "the file exceeds the loader's safety limits (nesting depth 32, 256 aliases, 100,000 \
-             nodes); write the values out instead of nesting or aliasing them",
+            "the file exceeds the loader's alias limits (each anchor used at most 64 times, 256 \
+             aliases in all); write the values out instead of aliasing them",
+        )
+    } else if budget {
+        (
+            "yaml-limit",
+            "the file exceeds the loader's safety limits (nesting depth 32, 100,000 nodes, 256 \
+             aliases, each anchor used at most 64 times); write the values out instead of nesting \
+             or aliasing them",
         )
     } else if message.contains("duplicate") {
         ("yaml-duplicate-key", "remove one of the two entries; YAML mapping keys must be unique")
@@ -88,7 +110,18 @@ fn plain_message(err: &serde_saphyr::Error) -> String {
         Some(n) => &first[..n],
         None => first,
     };
-    trimmed.trim_end_matches('.').trim().to_string()
+    without_option_advice(trimmed.trim_end_matches('.').trim())
+}
+
+/// serde-saphyr suggests its own `Options` fields (`set DuplicateKeyPolicy in Options`,
+/// `set ignore_binary_tag_for_string`): advice for programmers, not for config authors.
+fn without_option_advice(message: &str) -> String {
+    let cut = [", set ", ". If you "].iter().filter_map(|m| message.find(m)).min();
+    let kept = match cut {
+        Some(n) if message[n..].contains("Options") => &message[..n],
+        _ => message,
+    };
+    kept.trim_end_matches('.').trim().to_string()
 }
 
 /// Byte offset of a 1-based line and column, for the snippet underline.
@@ -129,6 +162,20 @@ mod tests {
         let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(err.code, "yaml-duplicate-key", "{err:?}");
         assert_eq!(err.pos.map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn unknown_tags_are_rejected_at_their_position() {
+        let err = parse("a: 1\ntier: !Ref small\n").unwrap_err();
+        assert_eq!(err.code, "yaml-tag", "{err:?}");
+        assert_eq!(err.pos.map(|p| p.line), Some(2));
+    }
+
+    #[test]
+    fn library_option_names_stay_out_of_messages() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert!(!err.message.contains("Options") && !err.message.contains("DuplicateKeyPolicy"), "{}", err.message);
+        assert_eq!(without_option_advice("cannot deserialize tagged scalar into string. If you just use !!binary, set ignore_binary_tag_for_string in Options"), "cannot deserialize tagged scalar into string");
     }
 
     #[test]

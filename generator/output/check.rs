@@ -20,11 +20,20 @@ pub struct CheckReport {
     pub orphaned: Vec<Utf8PathBuf>,
     /// Occupied by a file we did not write: `generate` would refuse.
     pub foreign: Vec<Utf8PathBuf>,
+    /// Our temporary files left by an interrupted run: `generate` removes them.
+    pub leftovers: Vec<Utf8PathBuf>,
+    /// The command that brings the tree up to date, as the user would type it (with their
+    /// `--config`/`--out`); `cargo run -- generate --all` when not set.
+    pub fix: Option<String>,
 }
 
 impl CheckReport {
     pub fn is_clean(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.orphaned.is_empty() && self.foreign.is_empty()
+        self.stale.is_empty()
+            && self.missing.is_empty()
+            && self.orphaned.is_empty()
+            && self.foreign.is_empty()
+            && self.leftovers.is_empty()
     }
 }
 
@@ -42,6 +51,7 @@ impl fmt::Display for CheckReport {
             ("missing", self.missing.iter().map(|(p, _)| p).collect()),
             ("orphaned", self.orphaned.iter().collect()),
             ("not generated (would be refused)", self.foreign.iter().collect()),
+            ("leftover temporary file (generate removes it)", self.leftovers.iter().collect()),
         ] {
             for path in paths {
                 writeln!(f, "{label}: {path}")?;
@@ -50,30 +60,37 @@ impl fmt::Display for CheckReport {
         if self.is_clean() {
             write!(f, "{} generated files are up to date", self.checked)
         } else {
+            let leftovers = match self.leftovers.len() {
+                0 => String::new(),
+                n => format!(", {n} leftover temporary"),
+            };
             write!(
                 f,
-                "{} stale, {} missing, {} orphaned, {} not generated, of {} files\nhelp: run `cargo run -- generate --all` and commit the result",
+                "{} stale, {} missing, {} orphaned, {} not generated{leftovers}, of {} files\nhelp: run `{}` and commit the result",
                 self.stale.len(),
                 self.missing.len(),
                 self.orphaned.len(),
                 self.foreign.len(),
                 self.checked,
+                self.fix.as_deref().unwrap_or("cargo run -- generate --all"),
             )
         }
     }
 }
 
-/// Compares `files` with the tree under `root`; reads only.
+/// Compares `files` with the tree under `root`; reads only (under a shared lock on the tree,
+/// so a concurrent `generate` is never seen half done; see [`super::LOCK_FILE`]).
 ///
 /// # Errors
 /// [`Error::Io`] when a file exists but cannot be read.
 pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckReport, Error> {
+    let _lock = super::TreeLock::shared(root)?;
     let mut report = CheckReport { checked: files.len(), ..CheckReport::default() };
     for (rel, contents) in files {
         let path = root.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *contents => {}
-            Ok(existing) if !scan::carries_header(&path)? => {
+            Ok(existing) if !existing.is_empty() && !scan::carries_header(&path)? => {
                 let _ = existing;
                 report.foreign.push(rel.clone());
             }
@@ -84,7 +101,9 @@ pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckRepor
             Err(source) => return Err(Error::Io { action: "read", path, source }),
         }
     }
-    report.orphaned = scan::orphans(root, scope, files)?;
+    let found = scan::orphans(root, scope, files)?;
+    report.orphaned = found.orphans;
+    report.leftovers = found.leftovers;
     Ok(report)
 }
 

@@ -8,19 +8,31 @@ use super::Scope;
 use crate::Error;
 use crate::emit::{Files, header};
 
-/// Generated files under the scope's directories that `produced` does not contain: the orphans.
-/// Produced files are not opened (the caller has read them already).
-pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Files) -> Result<Vec<Utf8PathBuf>, Error> {
-    let mut found = Vec::new();
+/// What the scope's directories hold that this run does not produce.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Generated files (our header) no longer produced.
+    pub orphans: Vec<Utf8PathBuf>,
+    /// Our temporary files left by a run that was killed or failed before renaming them.
+    pub leftovers: Vec<Utf8PathBuf>,
+}
+
+/// Walks the scope's directories for orphans and leftover temporary files. Produced files are
+/// not opened (the caller has read them already). Under the tree lock no other run is writing,
+/// so every temporary file of ours found here is stale.
+pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Files) -> Result<Found, Error> {
+    let mut found = Found::default();
     for dir in &scope.dirs {
         walk(root, &root.join(dir), produced, &mut found)?;
     }
-    found.sort();
-    found.dedup();
+    for list in [&mut found.orphans, &mut found.leftovers] {
+        list.sort();
+        list.dedup();
+    }
     Ok(found)
 }
 
-fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Vec<Utf8PathBuf>) -> Result<(), Error> {
+fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Found) -> Result<(), Error> {
     let entries = match dir.read_dir_utf8() {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -34,11 +46,25 @@ fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Vec<Utf8P
         let rel = path.strip_prefix(root).unwrap_or(path);
         if kind.is_dir() && !entry.file_name().starts_with('.') {
             walk(root, path, produced, found)?;
-        } else if kind.is_file() && !produced.contains_key(rel) && carries_header(path)? {
-            found.push(rel.to_owned());
+        } else if kind.is_file() && !produced.contains_key(rel) {
+            if is_temp_name(entry.file_name()) {
+                // Ours by name, and empty (killed before writing) or holding our header.
+                let empty = entry.metadata().is_ok_and(|m| m.len() == 0);
+                if empty || carries_header(path)? {
+                    found.leftovers.push(rel.to_owned());
+                }
+            } else if carries_header(path)? {
+                found.orphans.push(rel.to_owned());
+            }
         }
     }
     Ok(())
+}
+
+/// The names `write` gives its temporary files, `.<name>.<pid>.<n>.tmp`, and the
+/// `.<name>.tmp` of earlier versions.
+pub fn is_temp_name(name: &str) -> bool {
+    name.len() >= ".x.tmp".len() && name.starts_with('.') && name.ends_with(".tmp")
 }
 
 /// Reads just enough of a file to see whether its first line is our header.

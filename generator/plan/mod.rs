@@ -4,14 +4,16 @@
 //! `iam` the policy-document helpers the layers share.
 
 pub mod applications;
+pub mod bootstrap;
 pub mod common;
 pub mod connections;
 pub mod core;
 pub mod iam;
 pub mod monitoring;
+pub mod moves;
 pub mod naming;
 pub mod networking;
-mod roots;
+pub mod roots;
 
 use crate::resolve::model::Environment;
 use crate::terraform::{Input, Module, ModuleCall, Output, Root, TfFile, e};
@@ -29,6 +31,8 @@ pub struct Plan {
     pub costs: Vec<crate::cost::Estimate>,
     /// The environments themselves, for the documents drawn from them.
     pub environments: Vec<Environment>,
+    /// Each account and region holding state, whose bootstrap root creates the state bucket.
+    pub state_homes: Vec<bootstrap::StateHome>,
 }
 
 impl Plan {
@@ -45,6 +49,19 @@ impl Plan {
 
 pub fn plan<'a>(envs: impl IntoIterator<Item = &'a Environment>, pricing: &crate::cost::Pricing) -> Plan {
     let mut plan = Plan::default();
+    let envs: Vec<&Environment> = envs.into_iter().collect();
+    for home in bootstrap::homes(envs.iter().copied()) {
+        let call = bootstrap::call(&home);
+        plan.add_module(&call, bootstrap::module);
+        let module = plan.modules.iter().find(|m| m.name == bootstrap::MODULE).expect("just added");
+        let outputs = module
+            .outputs
+            .iter()
+            .map(|o| Output { name: o.name, description: o.description, value: e(&format!("module.{}.{}", call.label, o.name)) })
+            .collect();
+        plan.roots.push(bootstrap::root(&home, call, outputs));
+        plan.state_homes.push(home);
+    }
     for env in envs {
         let names = naming::Names::for_env(env);
         let call = ModuleCall { label: networking::MODULE, module: networking::MODULE, inputs: networking::inputs(env, &names) };

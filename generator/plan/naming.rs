@@ -304,6 +304,32 @@ pub fn state_key(id: &EnvId, layer: Layer) -> String {
     format!("{}/{}/{}/terraform.tfstate", id.region, id.name, layer.as_str())
 }
 
+/// Output directory of the bootstrap root that creates the state bucket of one account and
+/// region (see `plan::bootstrap`): state belongs to an account and region, not to an environment.
+pub fn bootstrap_dir(account_id: &str, region: &str) -> String {
+    format!("out/bootstrap/{account_id}-{region}")
+}
+
+/// The bootstrap root's own state object, in the bucket it creates (after `-migrate-state`).
+pub const BOOTSTRAP_STATE_KEY: &str = "bootstrap/terraform.tfstate";
+
+/// Alias of the state bucket's KMS key (one per account and region).
+pub fn state_kms_alias(project: &str) -> String {
+    format!("alias/{project}-tfstate")
+}
+
+/// ARN of that alias, known at generate time: every backend names it as its `kms_key_id`.
+pub fn state_kms_alias_arn(project: &str, account_id: &str, region: &str) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:kms:{region}:{account_id}:{}", state_kms_alias(project))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

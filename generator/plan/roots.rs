@@ -21,26 +21,34 @@ pub fn default_tags(env: &Environment) -> BTreeMap<String, String> {
 
 pub fn backend(env: &Environment, layer: Layer) -> Backend {
     let id = &env.identity;
+    let region = state_region(env);
     Backend {
         bucket: id.state.bucket.clone(),
         key: naming::state_key(&env.id, layer),
-        region: id.state.region.clone().unwrap_or_else(|| id.aws_region.clone()),
+        kms_key_id: naming::state_kms_alias_arn(&env.project, &id.account_id, &region),
+        region,
     }
+}
+
+/// Region of the environment's state bucket: `state.region`, else the environment's own.
+pub fn state_region(env: &Environment) -> String {
+    env.identity.state.region.clone().unwrap_or_else(|| env.identity.aws_region.clone())
 }
 
 /// The root's own variables: what the provider needs.
 pub fn provider_inputs(env: &Environment) -> Vec<Input> {
-    let tags: hcl::Map<String, hcl::Value> =
-        default_tags(env).into_iter().map(|(k, v)| (k, hcl::Value::from(v))).collect();
+    provider_inputs_for("AWS region of this environment.", &env.identity.aws_region, &env.identity.account_id, default_tags(env))
+}
+
+/// The provider's variables for any root: region, account and default tags.
+pub fn provider_inputs_for(region_description: &'static str, aws_region: &str, account_id: &str, tags: BTreeMap<String, String>) -> Vec<Input> {
+    let tags: hcl::Map<String, hcl::Value> = tags.into_iter().map(|(k, v)| (k, hcl::Value::from(v))).collect();
     vec![
-        Input::tfvar(
-            Variable::new("aws_region", TfType::String, "AWS region of this environment."),
-            env.identity.aws_region.as_str(),
-        ),
+        Input::tfvar(Variable::new("aws_region", TfType::String, region_description), aws_region),
         Input::tfvar(
             Variable::new("account_id", TfType::String, "The only AWS account this root may be applied to.")
                 .validate(r#"can(regex("^[0-9]{12}$", var.account_id))"#, "account_id must be 12 digits."),
-            env.identity.account_id.as_str(),
+            account_id,
         ),
         Input::tfvar(
             Variable::new("default_tags", TfType::map(TfType::String), "Tags the provider adds to every resource."),

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::diagnostics::suggestion;
 use crate::load::path::{KeyPath, Seg};
 use crate::resolve::{Model, Resolved};
 
@@ -15,12 +16,7 @@ use crate::resolve::{Model, Resolved};
 pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<String, String> {
     let tree = serde_json::to_value(&resolved.env).map_err(|e| e.to_string())?;
     let Some(start) = lookup(&tree, prefix) else {
-        let parent = prefix.parent().unwrap_or_default();
-        let keys = lookup(&tree, &parent)
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
-        return Err(format!("`{prefix}` is not a key of {}; keys here: {keys}", resolved.env.id));
+        return Err(missing(&tree, prefix, &resolved.env.id.to_string()));
     };
     let mut leaves = Vec::new();
     collect(start, prefix.clone(), &mut leaves);
@@ -49,6 +45,37 @@ pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<S
         out.push_str(&crate::plan::connections::budget(&resolved.env.settings).render());
     }
     Ok(out)
+}
+
+/// Why `prefix` names nothing: the first segment that does not exist, where, and what does
+/// (with a did-you-mean).
+fn missing(tree: &Value, prefix: &KeyPath, env: &str) -> String {
+    let mut node = tree;
+    let mut at = KeyPath::root();
+    for seg in prefix.segments() {
+        let next = match seg {
+            Seg::Key(k) => node.get(k.as_str()),
+            Seg::Index(i) => node.get(*i),
+        };
+        let Some(next) = next else {
+            let place = if at.is_root() { "at the top level".to_string() } else { format!("under `{at}`") };
+            return match (node, seg) {
+                (Value::Object(map), Seg::Key(k)) => {
+                    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                    let hint = suggestion(k, keys.iter().copied());
+                    format!("`{prefix}` does not exist in {env}: there is no key `{k}` {place}; {hint}the keys {place} are: {}", keys.join(", "))
+                }
+                (Value::Array(items), _) => format!("`{prefix}` does not exist in {env}: `{at}` is a list of {} item(s), indexed from 0", items.len()),
+                _ => format!("`{prefix}` does not exist in {env}: `{at}` is a single value ({node}), not a mapping"),
+            };
+        };
+        at = match seg {
+            Seg::Key(k) => at.key(k.clone()),
+            Seg::Index(i) => at.index(*i),
+        };
+        node = next;
+    }
+    format!("`{prefix}` does not exist in {env}")
 }
 
 fn lookup<'a>(tree: &'a Value, path: &KeyPath) -> Option<&'a Value> {

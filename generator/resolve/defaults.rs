@@ -66,6 +66,8 @@ pub fn builtin() -> Value {
                 "allow_public_access_from_anywhere": false,
             },
             "log_retention_days": 90,
+            "support_type": "STANDARD",
+            "node_ami_release": null,
         },
         "rds": {
             "storage_type": "gp3",

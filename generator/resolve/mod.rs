@@ -17,7 +17,7 @@ use crate::diagnostics::{Diagnostic, suggestion};
 use crate::load::Loaded;
 use crate::load::path::KeyPath;
 use crate::load::source_map::{Pos, SourceMap};
-use decode::{Locate, decode};
+use decode::{Locate, decode_all, decode_patched};
 use layers::{Layer, Layered, Origin};
 use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
 
@@ -36,6 +36,10 @@ pub struct Model {
     pub regions: IndexMap<String, Region>,
     /// In file order.
     pub environments: Vec<Resolved>,
+    /// Environments whose identity (account, region, zones, VPC) decoded but whose settings did
+    /// not, with the bad settings patched out: only identity checks may run on them, so a bad
+    /// CIDR is reported in the same run as a type error elsewhere in the environment.
+    pub partial: Vec<Resolved>,
     /// Price overrides and usage assumptions for cost estimates.
     pub pricing: crate::cost::Pricing,
 }
@@ -140,10 +144,24 @@ struct Document {
 /// # Errors
 /// Every problem found (not just the first), with the loaded file handed back for rendering.
 pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
+    match resolve_partial(loaded) {
+        Ok((model, problems)) if problems.is_empty() => Ok(model),
+        Ok((model, problems)) => Err((model.loaded, problems)),
+        Err(failed) => Err(failed),
+    }
+}
+
+/// Resolves what can be resolved: the model holds every tier and environment that decoded, and
+/// the problems list says what did not, so semantic checks can still run on the rest in the same
+/// run ("every problem at once").
+///
+/// # Errors
+/// When the document's top level itself does not decode (then nothing can be checked further).
+pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Loaded, Vec<Diagnostic>)> {
     let map = &loaded.map;
-    let doc: Document = match decode(&loaded.doc, &DocLocator { loaded: &loaded, prefix: KeyPath::root() }) {
+    let doc: Document = match decode_all(&loaded.doc, &DocLocator { loaded: &loaded, prefix: KeyPath::root() }) {
         Ok(doc) => doc,
-        Err(d) => return Err((loaded, vec![d])),
+        Err(d) => return Err((loaded, d)),
     };
     let mut problems = Vec::new();
     let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
@@ -162,7 +180,7 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
             Ok(settings) => {
                 tiers.insert(name.clone(), Tier { name: name.clone(), settings, layered });
             }
-            Err(d) => problems.push(d),
+            Err(d) => problems.extend(d),
         }
     }
 
@@ -173,23 +191,31 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
             Err(d) => problems.extend(d),
             Ok(()) => {
                 let field = |key: &str| value.get(key).cloned().unwrap_or(Value::Null);
-                let aws_region = serde_json::from_value(field("aws_region"));
-                let azs = serde_json::from_value(field("azs"));
+                let aws_region = serde_json::from_value::<String>(field("aws_region"));
+                let azs = serde_json::from_value::<Vec<String>>(field("azs"));
                 match (aws_region, azs) {
                     (Ok(aws_region), Ok(azs)) => {
                         regions.insert(alias.clone(), Region { alias: alias.clone(), aws_region, azs });
                     }
-                    _ => problems.push(
-                        Diagnostic::error("invalid-region", format!("region `{alias}` needs `aws_region` and `azs`"))
-                            .at(yaml.clone(), at(&yaml))
-                            .help("write e.g. `aws_region: eu-west-1` and `azs: [eu-west-1a, eu-west-1b, eu-west-1c]`"),
-                    ),
+                    // A key of the wrong type is reported at that key by the environments that
+                    // use the region (as `expected a list`); only absent keys are reported here.
+                    _ => {
+                        let missing: Vec<&str> = ["aws_region", "azs"].into_iter().filter(|k| value.get(*k).is_none()).collect();
+                        if !missing.is_empty() {
+                            problems.push(
+                                Diagnostic::error("invalid-region", format!("region `{alias}` needs `{}`", missing.join("` and `")))
+                                    .at(yaml.clone(), at(&yaml))
+                                    .help("write e.g. `aws_region: eu-west-1` and `azs: [eu-west-1a, eu-west-1b, eu-west-1c]`"),
+                            );
+                        }
+                    }
                 }
             }
         }
     }
 
     let mut environments = Vec::new();
+    let mut partial = Vec::new();
     for (region_alias, envs) in &doc.environments {
         let region_yaml = KeyPath::root().key("environments").key(region_alias.clone());
         let Some(region_value) = doc.regions.get(region_alias) else {
@@ -233,15 +259,17 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
                 layer(Origin::Environment(id.to_string()), &yaml, value),
             ]);
             let locator = Locator::new(&layered, &loaded, yaml.clone());
-            let settings = decode_settings(&layered, &locator);
-            let identity = decode::<Identity>(&split(layered.merged(), false), &locator);
-            match (identity, settings) {
-                (Ok(identity), Ok(settings)) => {
-                    let env = Environment { id, project: doc.project.clone(), identity, settings };
+            let (settings, settings_problems) = decode_patched::<Settings>(&split(layered.merged(), true), &locator);
+            let (identity, identity_problems) = decode_patched::<Identity>(&split(layered.merged(), false), &locator);
+            if let (Some(identity), Some(settings)) = (identity, settings) {
+                let env = Environment { id, project: doc.project.clone(), identity, settings };
+                if settings_problems.is_empty() && identity_problems.is_empty() {
                     environments.push(Resolved { env, layered });
+                } else if identity_problems.is_empty() {
+                    partial.push(Resolved { env, layered });
                 }
-                (identity, settings) => problems.extend(identity.err().into_iter().chain(settings.err())),
             }
+            problems.extend(identity_problems.into_iter().chain(settings_problems));
         }
     }
 
@@ -249,18 +277,14 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
         None => crate::cost::Pricing::default(),
         Some(value) => {
             let locator = DocLocator { loaded: &loaded, prefix: KeyPath::root().key("pricing") };
-            decode(value, &locator).unwrap_or_else(|d| {
-                problems.push(d);
+            decode_all(value, &locator).unwrap_or_else(|d| {
+                problems.extend(d);
                 crate::cost::Pricing::default()
             })
         }
     };
 
-    if problems.is_empty() {
-        Ok(Model { project: doc.project, tiers, regions, environments, loaded, pricing })
-    } else {
-        Err((loaded, problems))
-    }
+    Ok((Model { project: doc.project, tiers, regions, environments, partial, loaded, pricing }, problems))
 }
 
 /// Built-in values of the identity keys an environment may leave out.
@@ -286,8 +310,8 @@ fn layer(origin: Origin, yaml: &KeyPath, value: &Value) -> Layer {
     Layer { origin, yaml: Some(yaml.clone()), value: value.clone() }
 }
 
-fn decode_settings(layered: &Layered, locator: &Locator<'_>) -> Result<Settings, Diagnostic> {
-    decode(&split(layered.merged(), true), locator)
+fn decode_settings(layered: &Layered, locator: &Locator<'_>) -> Result<Settings, Vec<Diagnostic>> {
+    decode_all(&split(layered.merged(), true), locator)
 }
 
 /// The settings half (tier-shaped keys) or the identity half of a merged tree.

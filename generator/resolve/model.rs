@@ -279,6 +279,33 @@ pub struct EksSettings {
     pub endpoint: EksEndpoint,
     pub node_groups: Vec<NodeGroup>,
     pub log_retention_days: u32,
+    /// What happens when the version leaves standard support: `STANDARD` (the default) has EKS
+    /// upgrade the control plane automatically at the end of standard support; `EXTENDED` keeps
+    /// it for up to 12 more months at an extra hourly charge.
+    pub support_type: SupportType,
+    /// Amazon EKS optimized AMI release for every node group, e.g. "1.35.0-20260120"; `null`
+    /// (the default) takes the latest release for the cluster version when a group is created
+    /// or its version changes.
+    #[serde(default)]
+    pub node_ami_release: Option<String>,
+}
+
+/// EKS `upgrade_policy.support_type`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
+pub enum SupportType {
+    #[serde(rename = "STANDARD")]
+    Standard,
+    #[serde(rename = "EXTENDED")]
+    Extended,
+}
+
+impl SupportType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "STANDARD",
+            Self::Extended => "EXTENDED",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -105,6 +105,8 @@ pub struct Backend {
     pub bucket: String,
     pub key: String,
     pub region: String,
+    /// The state bucket's KMS key (an alias ARN): state objects are written with SSE-KMS under it.
+    pub kms_key_id: String,
 }
 
 /// One `module "<label>" { source = "<modules>/<module>" ... }` block of a root.

@@ -6,6 +6,10 @@ use crate::cost::{Pricing, estimate};
 use crate::resolve::model::Environment;
 
 pub(crate) fn check(env: &Environment, pricing: &Pricing, check: &mut Check<'_>) {
+    // A region AWS does not have is already an error; an estimate of $0 there would only add noise.
+    if super::catalogue::unknown_region(&env.identity.aws_region).is_some() {
+        return;
+    }
     let e = estimate(env, pricing);
     if !e.unpriced.is_empty() {
         check.warning(

@@ -5,12 +5,15 @@
 
 mod access;
 mod alerts;
+pub mod catalogue;
 mod connections;
 mod cost;
 mod edge;
 mod names;
 mod network;
 mod sizing;
+mod state;
+pub mod upgrade;
 pub mod versions;
 
 use crate::diagnostics::Diagnostic;
@@ -47,8 +50,13 @@ pub fn validate(model: &Model, today: Date) -> Vec<Diagnostic> {
         names::check_environment(env, &mut check);
         cost::check(env, &model.pricing, &mut check);
     }
+    for resolved in &model.partial {
+        let fallback = KeyPath::root().key("environments").key(&resolved.env.id.region).key(&resolved.env.id.name);
+        network::check_environment(&resolved.env, &mut Check::new(model.locator(&resolved.layered, fallback), &mut out));
+    }
     names::check_document(model, &mut out);
     network::check_vpc_overlaps(model, &mut out);
+    state::check_state_buckets(model, &mut out);
     out
 }
 

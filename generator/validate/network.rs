@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use super::{Check, p};
+use super::{Check, catalogue, p};
 use crate::diagnostics::Diagnostic;
 use crate::load::path::KeyPath;
 use crate::resolve::Model;
@@ -15,24 +15,23 @@ pub(crate) fn check_environment(env: &Environment, check: &mut Check<'_>) {
     if !is_account_id(&id.account_id) {
         check.error(p("account_id"), "invalid-account", format!("`{}` is not a 12-digit AWS account id", id.account_id), "quote it so leading zeros survive: account_id: \"012345678901\"".into());
     }
-    if !is_region_code(&id.aws_region) {
-        check.error(p("aws_region"), "invalid-region", format!("`{}` is not an AWS region code", id.aws_region), "use a code such as eu-west-1".into());
+    if let Some((message, help)) = catalogue::unknown_region(&id.aws_region) {
+        check.error(p("aws_region"), "invalid-region", message, help);
     }
     if id.azs.len() < 2 {
         check.error(p("azs"), "too-few-zones", format!("{} availability zone(s); EKS and RDS subnet groups need at least 2", id.azs.len()), "list two or three zones of the region".into());
     }
     for (i, az) in id.azs.iter().enumerate() {
-        let suffix = az.strip_prefix(id.aws_region.as_str());
-        if !suffix.is_some_and(|s| s.len() == 1 && s.chars().all(|c| c.is_ascii_lowercase())) {
-            check.error(p("azs").index(i), "invalid-zone", format!("`{az}` is not a zone of {}", id.aws_region), format!("zones of {0} are named {0}a, {0}b, ...", id.aws_region));
+        if let Some((message, help)) = catalogue::unknown_zone(az, &id.aws_region) {
+            check.error(p("azs").index(i), "invalid-zone", message, help);
         }
         if id.azs[..i].contains(az) {
             check.error(p("azs").index(i), "duplicate", format!("zone `{az}` is listed twice"), "list each zone once".into());
         }
     }
     if let Some(region) = &id.state.region {
-        if !is_region_code(region) {
-            check.error(p("state.region"), "invalid-region", format!("`{region}` is not an AWS region code"), "use a code such as eu-west-1, or drop it to use the environment's region".into());
+        if let Some((message, help)) = catalogue::unknown_region(region) {
+            check.error(p("state.region"), "invalid-region", message, format!("{help}; or drop it to use the environment's region"));
         }
     }
     if !is_bucket_name(&id.state.bucket) {
@@ -57,7 +56,8 @@ fn subnets(env: &Environment, check: &mut Check<'_>) {
     let mut seen: Vec<(Ipv4Net, KeyPath)> = Vec::new();
     for (kind, list) in [("public_subnets", &vpc.public_subnets), ("eks_subnets", &vpc.eks_subnets), ("rds_subnets", &vpc.rds_subnets)] {
         let list_path = p("vpc").key(kind);
-        if list.len() != zones {
+        // With no zones at all, too-few-zones already says what to fix.
+        if list.len() != zones && zones > 0 {
             check.error(
                 list_path.clone(),
                 "subnet-count",
@@ -91,6 +91,9 @@ pub fn check_vpc_overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter_map(|r| r.env.identity.vpc.cidr.parse::<Ipv4Net>().ok().map(|n| (r, n.trunc())))
         .collect();
+    let used: Vec<Ipv4Net> = vpcs.iter().map(|v| v.1).collect();
+    // A free range per prefix length, found once however many overlaps there are.
+    let mut free = std::collections::BTreeMap::new();
     for (i, (a, net_a)) in vpcs.iter().enumerate() {
         for (b, net_b) in &vpcs[..i] {
             let (ia, ib) = (&a.env.identity, &b.env.identity);
@@ -101,11 +104,26 @@ pub fn check_vpc_overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error("vpc-overlap", format!("VPC {net_a} of {} overlaps VPC {net_b} of {} (same account and region)", a.env.id, b.env.id))
                         .at(key, pos)
-                        .help("give each environment of an account and region its own range, e.g. 10.1.0.0/16"),
+                        .help(match *free.entry(net_a.prefix_len()).or_insert_with(|| free_range(&used, net_a.prefix_len())) {
+                            Some(free) => format!("give each environment of an account and region its own range: {free} is not used by any environment (move the subnets into it too)"),
+                            None => "give each environment of an account and region its own range".to_string(),
+                        }),
                 );
             }
         }
     }
+}
+
+/// The first block of `prefix` length in the private ranges that overlaps none of `used`.
+fn free_range(used: &[Ipv4Net], prefix: u8) -> Option<Ipv4Net> {
+    let pools = [Ipv4Net::new(Ipv4Addr::new(10, 0, 0, 0), 8), Ipv4Net::new(Ipv4Addr::new(172, 16, 0, 0), 12), Ipv4Net::new(Ipv4Addr::new(192, 168, 0, 0), 16)];
+    pools
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|pool| pool.subnets(prefix.max(pool.prefix_len())).ok())
+        .flatten()
+        .take(1 << 16)
+        .find(|candidate| used.iter().all(|u| !overlaps(*u, *candidate)))
 }
 
 fn parse_cidr(text: &str, path: KeyPath, check: &mut Check<'_>) -> Option<Ipv4Net> {
@@ -129,14 +147,6 @@ fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
 fn is_private(net: Ipv4Net) -> bool {
     let ranges = [(Ipv4Addr::new(10, 0, 0, 0), 8), (Ipv4Addr::new(172, 16, 0, 0), 12), (Ipv4Addr::new(192, 168, 0, 0), 16), (Ipv4Addr::new(100, 64, 0, 0), 10)];
     ranges.iter().any(|(addr, len)| Ipv4Net::new(*addr, *len).is_ok_and(|r| r.contains(&net)))
-}
-
-pub fn is_region_code(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts.iter().take(parts.len() - 1).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn is_bucket_name(s: &str) -> bool {
@@ -164,9 +174,6 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(is_region_code("eu-west-1"));
-        assert!(is_region_code("us-gov-west-1"));
-        assert!(!is_region_code("ireland"));
         assert!(is_bucket_name("acme-terraform-state"));
         assert!(!is_bucket_name("Acme_State"));
         assert!(is_domain("dev.supabase.example.com"));

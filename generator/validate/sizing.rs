@@ -76,6 +76,11 @@ fn node_groups(s: &Settings, check: &mut Check<'_>) {
         if g.instance_types.is_empty() {
             check.error(at("instance_types"), "missing-value", format!("node group `{}` has no instance types", g.name), "list at least one, e.g. [t3.medium]".into());
         }
+        for (j, instance_type) in g.instance_types.iter().enumerate() {
+            if let Some((message, help)) = super::catalogue::unknown_instance_type(instance_type) {
+                check.error(at("instance_types").index(j), "unknown-instance-type", message, help);
+            }
+        }
         let arches: Vec<Arch> = g.instance_types.iter().map(|t| arch(t)).collect();
         if arches.windows(2).any(|w| w[0] != w[1]) {
             check.error(at("instance_types"), "mixed-architectures", format!("node group `{}` mixes x86_64 and arm64 instance types", g.name), "a node group runs one AMI: split them into two groups".into());
@@ -144,8 +149,13 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
             format!("set it to at least {} (equal turns storage autoscaling off)", r.allocated_storage_gib),
         );
     }
-    if !(20..=65_536).contains(&r.allocated_storage_gib) {
-        check.error(p("rds.allocated_storage_gib"), "invalid-range", format!("{} GiB is outside what RDS PostgreSQL allows (20..65536)", r.allocated_storage_gib), "use at least 20".into());
+    // RDS for PostgreSQL on gp3: 20 GiB to 64 TiB (Amazon RDS User Guide, "Amazon RDS DB instance storage").
+    // (Below 20, max_allocated_storage_gib is also below allocated_storage_gib: reported above.)
+    for (key, gib) in [("rds.allocated_storage_gib", r.allocated_storage_gib), ("rds.max_allocated_storage_gib", r.max_allocated_storage_gib.max(20))] {
+        if !(20..=65_536).contains(&gib) {
+            let help = if gib < 20 { "use at least 20" } else { "RDS gp3 storage is at most 65536 GiB (64 TiB): use 65536 or less" };
+            check.error(p(key), "invalid-range", format!("{gib} GiB is outside what RDS PostgreSQL allows (20..65536)"), help.into());
+        }
     }
     if r.max_slot_wal_keep_size_gib == 0 || r.max_slot_wal_keep_size_gib.saturating_mul(2) > r.allocated_storage_gib {
         check.error(
@@ -157,6 +167,8 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
     }
     if !r.instance_class.starts_with("db.") {
         check.error(p("rds.instance_class"), "invalid-value", format!("`{}` is not an RDS instance class", r.instance_class), "RDS classes start with `db.`, e.g. db.t4g.small".into());
+    } else if let Some((message, help)) = super::catalogue::unknown_rds_class(&r.instance_class) {
+        check.error(p("rds.instance_class"), "unknown-instance-class", message, help);
     }
     if r.backup_retention_days > 35 {
         check.error(p("rds.backup_retention_days"), "invalid-range", format!("{} days exceeds the RDS maximum of 35", r.backup_retention_days), "use 1 to 35".into());

@@ -59,6 +59,11 @@ resource "aws_eks_cluster" "this" {
   role_arn                  = aws_iam_role.cluster.arn
   enabled_cluster_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
+  upgrade_policy {
+    # STANDARD: no extended-support charge; EKS upgrades the control plane itself when standard support ends.
+    support_type = var.support_type
+  }
+
   vpc_config {
     subnet_ids              = var.subnet_ids
     endpoint_private_access = var.endpoint_private_access

@@ -37,6 +37,7 @@ resource "aws_security_group" "node" {
 }
 
 resource "aws_launch_template" "node" {
+  # No image_id: EKS picks the AMI for the node group's version and release_version (a custom AMI would pin the nodes).
   for_each               = var.node_groups
   name                   = "${var.name}-${each.key}"
   description            = "Nodes of the ${each.key} node group"
@@ -86,6 +87,10 @@ resource "aws_eks_node_group" "this" {
   node_group_name = each.key
   node_role_arn   = aws_iam_role.node.arn
   subnet_ids      = var.subnet_ids
+  # The nodes follow the control plane: a version bump rolls every group (after the control plane, vpc-cni and kube-proxy).
+  version = aws_eks_cluster.this.version
+  # null: the latest AMI release for the version when the group is created or upgraded (the launch template sets no image_id).
+  release_version = var.node_ami_release
   ami_type        = each.value.ami_type
   capacity_type   = each.value.capacity_type
   instance_types  = each.value.instance_types

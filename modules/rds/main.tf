@@ -106,7 +106,8 @@ resource "aws_db_parameter_group" "this" {
   }
 
   lifecycle {
-    # A major upgrade brings a new family: create the new group before the old one goes.
+    # A major upgrade brings a new family and, with the major in the name, a new group: created first, the instance
+    # switches to it with the engine, and only then is the old one deleted.
     create_before_destroy = true
   }
 
@@ -151,13 +152,15 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 resource "aws_db_instance" "this" {
   # checkov:skip=CKV_AWS_157:multi-AZ is sized per tier (multi_az): medium and larger are multi-AZ, small and minimal are single-AZ by design
   # checkov:skip=CKV2_AWS_30:query logging is slow-query and DDL logging: log_statement=all would write passwords into the logs
-  identifier                 = var.name
-  engine                     = "postgres"
-  engine_version             = var.engine_version
-  auto_minor_version_upgrade = var.auto_minor_version_upgrade
-  instance_class             = var.instance_class
-  db_name                    = "postgres"
-  username                   = "postgres"
+  identifier     = var.name
+  engine         = "postgres"
+  engine_version = var.engine_version
+  # Permits, never starts, a major upgrade: only a new major in engine_version (with the new family's parameter group) does.
+  allow_major_version_upgrade = true
+  auto_minor_version_upgrade  = var.auto_minor_version_upgrade
+  instance_class              = var.instance_class
+  db_name                     = "postgres"
+  username                    = "postgres"
   # RDS generates, stores and rotates the master password in Secrets Manager: never in state.
   manage_master_user_password           = true
   master_user_secret_kms_key_id         = var.master_secret_kms_key_arn
@@ -186,7 +189,7 @@ resource "aws_db_instance" "this" {
   monitoring_interval                   = var.monitoring_interval_seconds
   monitoring_role_arn                   = var.monitoring_interval_seconds > 0 ? aws_iam_role.monitoring[0].arn : null
   enabled_cloudwatch_logs_exports       = local.log_exports
-  apply_immediately                     = false
+  apply_immediately                     = var.apply_immediately
   tags                                  = var.tags
   depends_on                            = [aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.monitoring]
 }

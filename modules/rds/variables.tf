@@ -115,6 +115,12 @@ variable "deletion_protection" {
   default     = true
 }
 
+variable "apply_immediately" {
+  description = "Apply instance changes now instead of in the maintenance window. Off; a PostgreSQL major upgrade needs it for its one apply (`terraform apply -var apply_immediately=true`, runbook), or the old parameter group cannot be deleted while still attached."
+  type        = bool
+  default     = false
+}
+
 variable "skip_final_snapshot" {
   description = "Destroy without a final snapshot (throwaway tiers only)."
   type        = bool

@@ -6,6 +6,8 @@ use crate::plan::common;
 use crate::plan::iam::{Statement, document, managed_policies, role};
 use crate::plan::naming::{Names, ServiceAccount};
 use crate::resolve::model::{Arch, CapacityType, Environment, arch};
+
+use super::addon_versions;
 use crate::terraform::{Block, Input, Module, Output, TfFile, TfType, Variable, e, s};
 
 pub const MODULE: &str = "eks";
@@ -57,6 +59,51 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
             Variable::new("cluster_version", TfType::String, "Kubernetes minor version of the cluster, e.g. \"1.35\".")
                 .validate(r#"can(regex("^1\\.[0-9]+$", var.cluster_version))"#, "cluster_version is a Kubernetes minor version such as \"1.35\"."),
             eks.version.as_str(),
+        ),
+        Input::tfvar(
+            Variable::new(
+                "support_type",
+                TfType::String,
+                "EKS upgrade policy: STANDARD (at the end of standard support EKS upgrades the control plane itself) or EXTENDED (up to 12 more months, billed hourly).",
+            )
+            .default(s("STANDARD"))
+            .validate(r#"contains(["STANDARD", "EXTENDED"], var.support_type)"#, "support_type is STANDARD or EXTENDED."),
+            eks.support_type.as_str(),
+        ),
+        Input::tfvar(
+            Variable::new(
+                "node_ami_release",
+                TfType::String,
+                "EKS optimized AMI release of every node group (e.g. \"1.35.0-20260120\"); null takes the latest release for cluster_version when a group is created or upgraded.",
+            )
+            .default(e("null"))
+            .validate(
+                r#"var.node_ami_release == null || startswith(coalesce(var.node_ami_release, "-"), "${var.cluster_version}.")"#,
+                "node_ami_release must be a release of cluster_version (\"<cluster_version>.<patch>-<date>\").",
+            ),
+            eks.node_ami_release.as_deref().map_or(hcl::Value::Null, hcl::Value::from),
+        ),
+        Input::tfvar(
+            Variable::new(
+                "addon_versions",
+                TfType::map(TfType::String),
+                "Managed add-on versions by add-on name, pinned per Kubernetes minor by the generator (plan/core/addon_versions.rs).",
+            )
+            .validate(
+                &format!(
+                    "alltrue([for name in [{}] : can(regex(\"^v[0-9.]+-eksbuild\\\\.[0-9]+$\", var.addon_versions[name]))])",
+                    addon_versions::ADDONS.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+                ),
+                "addon_versions needs an EKS build (vX.Y.Z-eksbuild.N) for each of the five managed add-ons.",
+            ),
+            hcl::Value::Object(
+                // Validation rejects a version without a row before anything is planned.
+                addon_versions::for_version(&eks.version)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(name, version)| (name.to_string(), hcl::Value::from(version)))
+                    .collect(),
+            ),
         ),
         Input::wire(Variable::new("vpc_id", TfType::String, "VPC of the cluster."), &remote("vpc_id")),
         Input::wire(
@@ -138,8 +185,8 @@ pub fn module(inputs: &[Input]) -> Module {
                   KMS-encrypted log group, access entries (API_AND_CONFIG_MAP) for the configured admins, an OIDC \
                   provider for IAM roles for service accounts, managed node groups on launch templates (IMDSv2 only, \
                   hop limit 1, gp3 root volume encrypted with the environment's EBS key, no SSH; Spot groups tainted), and the vpc-cni (network \
-                  policy enforcement on), kube-proxy, coredns and aws-ebs-csi-driver add-ons at the default version \
-                  for the cluster, the CNI and EBS CSI drivers with roles of their own, and (with container_insights) \
+                  policy enforcement on), kube-proxy, coredns and aws-ebs-csi-driver add-ons at the versions pinned \
+                  for the cluster's Kubernetes minor (addon_versions), the CNI and EBS CSI drivers with roles of their own, and (with container_insights) \
                   the amazon-cloudwatch-observability add-on with a role of its own, writing into Container Insights \
                   log groups created here, KMS-encrypted, with the tier's retention.",
         variables: inputs.iter().map(|i| i.var.clone()).collect(),
@@ -198,6 +245,10 @@ fn cluster() -> Vec<Block> {
             .attr("version", e("var.cluster_version"))
             .attr("role_arn", e("aws_iam_role.cluster.arn"))
             .attr("enabled_cluster_log_types", e(LOG_TYPES))
+            .child("upgrade_policy", |b| {
+                b.comment("STANDARD: no extended-support charge; EKS upgrades the control plane itself when standard support ends.")
+                    .attr("support_type", e("var.support_type"))
+            })
             .child("vpc_config", |b| {
                 b.attr("subnet_ids", e("var.subnet_ids"))
                     .attr("endpoint_private_access", e("var.endpoint_private_access"))
@@ -249,6 +300,7 @@ fn nodes() -> Vec<Block> {
             .attr("vpc_id", e("var.vpc_id"))
             .attr("tags", e(r#"merge(var.tags, { Name = "${var.name}-eks-node" })"#)),
         Block::resource("aws_launch_template", "node")
+            .comment("No image_id: EKS picks the AMI for the node group's version and release_version (a custom AMI would pin the nodes).")
             .attr("for_each", e("var.node_groups"))
             .attr("name", e(r#""${var.name}-${each.key}""#))
             .attr("description", e(r#""Nodes of the ${each.key} node group""#))
@@ -280,6 +332,10 @@ fn nodes() -> Vec<Block> {
             .attr("node_group_name", e("each.key"))
             .attr("node_role_arn", e("aws_iam_role.node.arn"))
             .attr("subnet_ids", e("var.subnet_ids"))
+            .comment("The nodes follow the control plane: a version bump rolls every group (after the control plane, vpc-cni and kube-proxy).")
+            .attr("version", e("aws_eks_cluster.this.version"))
+            .comment("null: the latest AMI release for the version when the group is created or upgraded (the launch template sets no image_id).")
+            .attr("release_version", e("var.node_ami_release"))
             .attr("ami_type", e("each.value.ami_type"))
             .attr("capacity_type", e("each.value.capacity_type"))
             .attr("instance_types", e("each.value.instance_types"))
@@ -340,19 +396,11 @@ fn addons() -> Vec<Block> {
         Block::resource("aws_eks_addon", resource)
             .attr("cluster_name", e("aws_eks_cluster.this.name"))
             .attr("addon_name", s(name))
-            .attr("addon_version", e(&format!(r#"data.aws_eks_addon_version.this["{name}"].version"#)))
+            .attr("addon_version", e(&format!(r#"var.addon_versions["{name}"]"#)))
             .attr("resolve_conflicts_on_create", s("OVERWRITE"))
             .attr("resolve_conflicts_on_update", s("OVERWRITE"))
     };
-    let names = ADDONS.iter().map(|(_, name)| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
-    let mut blocks = vec![
-        Block::data("aws_eks_addon_version", "this")
-            .comment("The default version AWS publishes for the cluster's Kubernetes version (not the newest).")
-            .attr("for_each", e(&format!("toset([{names}])")))
-            .attr("addon_name", e("each.value"))
-            .attr("kubernetes_version", e("aws_eks_cluster.this.version"))
-            .attr("most_recent", false),
-    ];
+    let mut blocks = Vec::new();
     let kube_system = |name| ServiceAccount { namespace: "kube-system", name };
     blocks.extend(addon_role("vpc_cni", "Amazon VPC CNI (aws-node)", kube_system("aws-node"), "AmazonEKS_CNI_Policy"));
     blocks.extend([
@@ -429,7 +477,7 @@ fn container_insights() -> Vec<Block> {
             .attr("count", e("var.container_insights ? 1 : 0"))
             .attr("cluster_name", e("aws_eks_cluster.this.name"))
             .attr("addon_name", s("amazon-cloudwatch-observability"))
-            .attr("addon_version", e(r#"data.aws_eks_addon_version.this["amazon-cloudwatch-observability"].version"#))
+            .attr("addon_version", e(r#"var.addon_versions["amazon-cloudwatch-observability"]"#))
             .attr("resolve_conflicts_on_create", s("OVERWRITE"))
             .attr("resolve_conflicts_on_update", s("OVERWRITE"))
             .attr("service_account_role_arn", e("aws_iam_role.cloudwatch_observability.arn"))

@@ -102,12 +102,12 @@ pub fn module(inputs: &[Input]) -> Module {
     }
 }
 
-const ADMIN_ACTIONS: &[&str] = &[
+pub(crate) const ADMIN_ACTIONS: &[&str] = &[
     "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
     "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
     "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 ];
-const USE_ACTIONS: &[&str] = &["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+pub(crate) const USE_ACTIONS: &[&str] = &["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 
 /// The key policy of one purpose (`data.aws_iam_policy_document.key_<purpose>`).
 fn policy(purpose: &str, key_use: KeyUse) -> Block {

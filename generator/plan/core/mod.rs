@@ -1,6 +1,7 @@
 //! The core layer: KMS, EKS, RDS, the storage bucket, secrets and workload IAM roles, wired
 //! together in one root that reads the networking layer's outputs from its remote state.
 
+pub mod addon_versions;
 pub mod edge;
 pub mod eks;
 pub mod irsa;

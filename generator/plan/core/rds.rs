@@ -72,6 +72,15 @@ pub fn inputs(env: &Environment, names: &Names) -> Vec<Input> {
         Input::tfvar(Variable::new("backup_window", TfType::String, "Daily backup window, UTC."), r.backup_window.as_str()),
         Input::tfvar(Variable::new("maintenance_window", TfType::String, "Weekly maintenance window, UTC."), r.maintenance_window.as_str()),
         Input::tfvar(Variable::new("deletion_protection", TfType::Bool, "Refuse to delete the instance.").default(true), r.deletion_protection),
+        Input::tfvar(
+            Variable::new(
+                "apply_immediately",
+                TfType::Bool,
+                "Apply instance changes now instead of in the maintenance window. Off; a PostgreSQL major upgrade needs it for its one apply (`terraform apply -var apply_immediately=true`, runbook), or the old parameter group cannot be deleted while still attached.",
+            )
+            .default(false),
+            false,
+        ),
         flag("skip_final_snapshot", "Destroy without a final snapshot (throwaway tiers only).", env.settings.throwaway),
         Input::tfvar(Variable::new("performance_insights_enabled", TfType::Bool, "Performance Insights (7 days, free tier).").default(true), r.performance_insights),
         Input::tfvar(
@@ -174,7 +183,8 @@ fn blocks() -> Vec<Block> {
                     }),
             )
             .child("lifecycle", |b| {
-                b.comment("A major upgrade brings a new family: create the new group before the old one goes.")
+                b.comment("A major upgrade brings a new family and, with the major in the name, a new group: created first, the instance")
+                    .comment("switches to it with the engine, and only then is the old one deleted.")
                     .attr("create_before_destroy", true)
             })
             .attr("tags", e("var.tags")),
@@ -198,6 +208,8 @@ fn blocks() -> Vec<Block> {
             .attr("identifier", e("var.name"))
             .attr("engine", s("postgres"))
             .attr("engine_version", e("var.engine_version"))
+            .comment("Permits, never starts, a major upgrade: only a new major in engine_version (with the new family's parameter group) does.")
+            .attr("allow_major_version_upgrade", true)
             .attr("auto_minor_version_upgrade", e("var.auto_minor_version_upgrade"))
             .attr("instance_class", e("var.instance_class"))
             .attr("db_name", s(DATABASE_NAME))
@@ -230,7 +242,7 @@ fn blocks() -> Vec<Block> {
             .attr("monitoring_interval", e("var.monitoring_interval_seconds"))
             .attr("monitoring_role_arn", e("var.monitoring_interval_seconds > 0 ? aws_iam_role.monitoring[0].arn : null"))
             .attr("enabled_cloudwatch_logs_exports", e("local.log_exports"))
-            .attr("apply_immediately", false)
+            .attr("apply_immediately", e("var.apply_immediately"))
             .attr("tags", e("var.tags"))
             .attr("depends_on", e("[aws_cloudwatch_log_group.this, aws_iam_role_policy_attachment.monitoring]")),
     ]

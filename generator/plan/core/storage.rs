@@ -94,7 +94,7 @@ fn tls_only(name: &str, bucket: &str) -> Block {
 }
 
 /// Refuses every request to the bucket (`bucket` is its resource address) that is not over TLS.
-fn deny_insecure_transport(bucket: &str) -> Statement {
+pub(crate) fn deny_insecure_transport(bucket: &str) -> Statement {
     Statement::deny(&["s3:*"])
         .sid("DenyInsecureTransport")
         .on(&format!(r#"[{bucket}.arn, "${{{bucket}.arn}}/*"]"#))
@@ -102,7 +102,7 @@ fn deny_insecure_transport(bucket: &str) -> Statement {
         .when("Bool", "aws:SecureTransport", r#"["false"]"#)
 }
 
-fn public_access_block(resource: &str, bucket: &str) -> Block {
+pub(crate) fn public_access_block(resource: &str, bucket: &str) -> Block {
     Block::resource("aws_s3_bucket_public_access_block", resource)
         .attr("bucket", e(&format!("{bucket}.id")))
         .attr("block_public_acls", true)
@@ -111,7 +111,7 @@ fn public_access_block(resource: &str, bucket: &str) -> Block {
         .attr("restrict_public_buckets", true)
 }
 
-fn ownership(resource: &str, bucket: &str) -> Block {
+pub(crate) fn ownership(resource: &str, bucket: &str) -> Block {
     Block::resource("aws_s3_bucket_ownership_controls", resource)
         .attr("bucket", e(&format!("{bucket}.id")))
         .child("rule", |r| r.attr("object_ownership", s("BucketOwnerEnforced")))

@@ -35,7 +35,7 @@ run "zone_and_waf" {
   command = apply
 
   variables {
-    api_host         = "api.edge.example.com"
+    api_host          = "api.edge.example.com"
     route53_zone_id   = "Z0123456789EDGETEST"
     waf_enabled       = true
     logs_kms_key_arn  = "arn:aws:kms:eu-west-1:123456789012:key/logs"
@@ -51,7 +51,7 @@ run "zone_and_waf" {
       alltrue([for st in data.aws_iam_policy_document.external_dns[0].statement :
         contains(st.actions, "route53:ChangeResourceRecordSets") ? st.resources == toset(["arn:aws:route53:::hostedzone/${var.route53_zone_id}"]) : st.actions == toset(["route53:ListHostedZones"])
       ]) &&
-      anytrue([for st in data.aws_iam_policy_document.external_dns[0].statement : contains(st.actions, "route53:ChangeResourceRecordSets")]))
+    anytrue([for st in data.aws_iam_policy_document.external_dns[0].statement : contains(st.actions, "route53:ChangeResourceRecordSets")]))
     error_message = "external-dns's role must be able to change records in the environment's zone only."
   }
   assert {

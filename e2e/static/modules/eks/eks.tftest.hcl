@@ -93,6 +93,27 @@ run "cluster" {
     error_message = "Spot groups must be tainted, and an untainted on-demand group must exist (CoreDNS)."
   }
 
+  # --- upgrades: nodes follow the control plane, add-ons pinned, no billed extended support ----
+  assert {
+    condition = alltrue([for k, g in aws_eks_node_group.this :
+      g.version == aws_eks_cluster.this.version && (var.node_ami_release == null || g.release_version == var.node_ami_release)
+    ]) && alltrue([for lt in values(aws_launch_template.node) : lt.image_id == null])
+    error_message = "Every node group must run the cluster's version (and the pinned AMI release, if any) from a launch template without a custom AMI, or a version bump leaves the nodes behind."
+  }
+  assert {
+    condition     = aws_eks_cluster.this.upgrade_policy[0].support_type == var.support_type
+    error_message = "The cluster's upgrade policy must come from the config (STANDARD unless extended support is chosen)."
+  }
+  assert {
+    condition = (aws_eks_addon.vpc_cni.addon_version == var.addon_versions["vpc-cni"] &&
+      aws_eks_addon.kube_proxy.addon_version == var.addon_versions["kube-proxy"] &&
+      aws_eks_addon.coredns.addon_version == var.addon_versions["coredns"] &&
+      aws_eks_addon.ebs_csi.addon_version == var.addon_versions["aws-ebs-csi-driver"] &&
+      alltrue([for a in aws_eks_addon.cloudwatch_observability : a.addon_version == var.addon_versions["amazon-cloudwatch-observability"]]) &&
+    startswith(var.addon_versions["kube-proxy"], "v${var.cluster_version}."))
+    error_message = "Every managed add-on must run the version pinned for the cluster's minor (kube-proxy of that very minor), not one resolved at apply time."
+  }
+
   # --- IRSA of the add-ons ---------------------------------------------------------------------
   assert {
     condition = (
@@ -128,5 +149,46 @@ run "cluster" {
   assert {
     condition     = output.cluster_name == var.name && output.oidc_issuer == "oidc.eks.eu-west-1.amazonaws.com/id/MOCK" && output.node_security_group_id == aws_security_group.node.id && output.oidc_provider_arn == aws_iam_openid_connect_provider.cluster.arn
     error_message = "The module outputs must expose the cluster, its OIDC issuer (no scheme) and the node security group."
+  }
+}
+
+# One minor up (what the runbook's "Upgrade Kubernetes" does), with an AMI release pinned: the
+# control plane, the add-ons and every node group change together in one plan.
+run "upgrade_one_minor" {
+  command = plan
+
+  variables {
+    vpc_id              = "vpc-0test0000000000"
+    subnet_ids          = ["subnet-0a000000000000", "subnet-0b000000000000", "subnet-0c000000000000"]
+    secrets_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/eks-secrets"
+    logs_kms_key_arn    = "arn:aws:kms:eu-west-1:123456789012:key/logs"
+    ebs_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/ebs"
+    cluster_version     = "1.99"
+    node_ami_release    = "1.99.0-20260101"
+    addon_versions = {
+      vpc-cni                         = "v1.99.0-eksbuild.1"
+      kube-proxy                      = "v1.99.1-eksbuild.1"
+      coredns                         = "v1.99.2-eksbuild.1"
+      aws-ebs-csi-driver              = "v1.99.3-eksbuild.1"
+      amazon-cloudwatch-observability = "v1.99.4-eksbuild.1"
+    }
+  }
+
+  override_resource {
+    target = aws_security_group.node
+    values = { id = "sg-0node0000000000" }
+  }
+
+  assert {
+    condition     = aws_eks_cluster.this.version == "1.99" && alltrue([for g in values(aws_eks_node_group.this) : g.version == "1.99"])
+    error_message = "A version bump must reach the control plane and every node group in the same plan."
+  }
+  assert {
+    condition     = alltrue([for g in values(aws_eks_node_group.this) : g.release_version == "1.99.0-20260101"])
+    error_message = "A pinned AMI release (eks.node_ami_release) must reach every node group."
+  }
+  assert {
+    condition     = aws_eks_addon.kube_proxy.addon_version == "v1.99.1-eksbuild.1" && aws_eks_addon.coredns.addon_version == "v1.99.2-eksbuild.1"
+    error_message = "A version bump must move the add-ons to the versions pinned for the new minor."
   }
 }

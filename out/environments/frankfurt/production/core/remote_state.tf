@@ -3,8 +3,8 @@
 data "terraform_remote_state" "networking" {
   backend = "s3"
   config = {
-    bucket = "supabase-tfstate-210987654321"
+    bucket = "supabase-tfstate-210987654321-eu-central-1"
     key    = "frankfurt/production/networking/terraform.tfstate"
-    region = "eu-west-1"
+    region = "eu-central-1"
   }
 }

@@ -23,7 +23,16 @@ log_group_names = [
   "/aws/containerinsights/supabase-frankfurt-production/host",
   "/aws/containerinsights/supabase-frankfurt-production/performance"
 ]
-cluster_version         = "1.35"
+cluster_version  = "1.35"
+support_type     = "STANDARD"
+node_ami_release = null
+addon_versions = {
+  vpc-cni                         = "v1.21.1-eksbuild.7"
+  kube-proxy                      = "v1.35.3-eksbuild.2"
+  coredns                         = "v1.13.2-eksbuild.4"
+  aws-ebs-csi-driver              = "v1.57.1-eksbuild.1"
+  amazon-cloudwatch-observability = "v4.7.0-eksbuild.1"
+}
 endpoint_private_access = true
 endpoint_public_access  = true
 public_access_cidrs     = ["198.51.100.0/24"]
@@ -57,6 +66,7 @@ max_slot_wal_keep_size_mib            = 10240
 backup_window                         = "02:00-03:00"
 maintenance_window                    = "sun:03:30-sun:04:30"
 deletion_protection                   = true
+apply_immediately                     = false
 skip_final_snapshot                   = false
 performance_insights_enabled          = true
 monitoring_interval_seconds           = 30

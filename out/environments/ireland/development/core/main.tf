@@ -14,6 +14,9 @@ module "eks" {
   source                                = "../../../../../modules/eks"
   name                                  = var.name
   cluster_version                       = var.cluster_version
+  support_type                          = var.support_type
+  node_ami_release                      = var.node_ami_release
+  addon_versions                        = var.addon_versions
   vpc_id                                = data.terraform_remote_state.networking.outputs.vpc_id
   subnet_ids                            = data.terraform_remote_state.networking.outputs.eks_subnet_ids
   endpoint_private_access               = var.endpoint_private_access
@@ -54,6 +57,7 @@ module "rds" {
   backup_window                = var.backup_window
   maintenance_window           = var.maintenance_window
   deletion_protection          = var.deletion_protection
+  apply_immediately            = var.apply_immediately
   skip_final_snapshot          = var.skip_final_snapshot
   performance_insights_enabled = var.performance_insights_enabled
   monitoring_interval_seconds  = var.monitoring_interval_seconds

@@ -6,6 +6,8 @@ terraform {
     key     = "ireland/production/monitoring/terraform.tfstate"
     region  = "eu-west-1"
     encrypt = true
+    # The state bucket's own key (the bootstrap root creates it); its bucket policy refuses other encryption.
+    kms_key_id = "arn:aws:kms:eu-west-1:210987654321:alias/supabase-tfstate"
     # S3-native state locking (Terraform >= 1.10): no DynamoDB table needed.
     use_lockfile = true
   }

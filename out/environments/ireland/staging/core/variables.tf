@@ -56,6 +56,38 @@ variable "cluster_version" {
   }
 }
 
+variable "support_type" {
+  description = "EKS upgrade policy: STANDARD (at the end of standard support EKS upgrades the control plane itself) or EXTENDED (up to 12 more months, billed hourly)."
+  type        = string
+  default     = "STANDARD"
+
+  validation {
+    condition     = contains(["STANDARD", "EXTENDED"], var.support_type)
+    error_message = "support_type is STANDARD or EXTENDED."
+  }
+}
+
+variable "node_ami_release" {
+  description = "EKS optimized AMI release of every node group (e.g. \"1.35.0-20260120\"); null takes the latest release for cluster_version when a group is created or upgraded."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.node_ami_release == null || startswith(coalesce(var.node_ami_release, "-"), "${var.cluster_version}.")
+    error_message = "node_ami_release must be a release of cluster_version (\"<cluster_version>.<patch>-<date>\")."
+  }
+}
+
+variable "addon_versions" {
+  description = "Managed add-on versions by add-on name, pinned per Kubernetes minor by the generator (plan/core/addon_versions.rs)."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for name in ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"] : can(regex("^v[0-9.]+-eksbuild\\.[0-9]+$", var.addon_versions[name]))])
+    error_message = "addon_versions needs an EKS build (vX.Y.Z-eksbuild.N) for each of the five managed add-ons."
+  }
+}
+
 variable "endpoint_private_access" {
   description = "Whether the API is reachable from inside the VPC."
   type        = bool
@@ -205,6 +237,12 @@ variable "deletion_protection" {
   description = "Refuse to delete the instance."
   type        = bool
   default     = true
+}
+
+variable "apply_immediately" {
+  description = "Apply instance changes now instead of in the maintenance window. Off; a PostgreSQL major upgrade needs it for its one apply (`terraform apply -var apply_immediately=true`, runbook), or the old parameter group cannot be deleted while still attached."
+  type        = bool
+  default     = false
 }
 
 variable "skip_final_snapshot" {
