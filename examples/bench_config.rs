@@ -9,16 +9,18 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let repo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/service-tiers.yaml")).expect("read service-tiers.yaml");
     let tiers = &repo[repo.find("\ntiers:").expect("tiers section")..repo.find("\nregions:").expect("regions section")];
-    let regions = [("ireland", "eu-west-1"), ("frankfurt", "eu-central-1"), ("virginia", "us-east-1"), ("tokyo", "ap-northeast-1")];
+    // Real zone letters: the generator checks them against its catalogue (Tokyo has no `b`).
+    let regions = [("ireland", "eu-west-1", "abc"), ("frankfurt", "eu-central-1", "abc"), ("virginia", "us-east-1", "abc"), ("tokyo", "ap-northeast-1", "acd")];
     let tier_names = ["small", "medium", "large", "minimal", "xlarge"];
     let mut out = String::from("project: bench\n");
     out.push_str(tiers);
     out.push_str("\nregions:\n");
-    for (alias, code) in regions {
-        let _ = writeln!(out, "  {alias}:\n    aws_region: {code}\n    azs: [{code}a, {code}b, {code}c]");
+    for (alias, code, zones) in regions {
+        let azs: Vec<String> = zones.chars().map(|z| format!("{code}{z}")).collect();
+        let _ = writeln!(out, "  {alias}:\n    aws_region: {code}\n    azs: [{}]", azs.join(", "));
     }
     out.push_str("environments:\n");
-    for (r, (alias, _)) in regions.iter().enumerate() {
+    for (r, (alias, _, _)) in regions.iter().enumerate() {
         let envs: Vec<usize> = (0..n).filter(|i| i % regions.len() == r).collect();
         if envs.is_empty() {
             continue;
