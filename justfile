@@ -24,6 +24,10 @@ checkov:
 chart:
     scripts/validate-chart.sh
 
+# actionlint (with shellcheck) over the generated GitHub Actions workflow.
+actionlint:
+    scripts/actionlint.sh
+
 # Mermaid and draw.io diagrams parse.
 diagrams:
     scripts/check-diagrams.sh

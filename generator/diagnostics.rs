@@ -63,21 +63,45 @@ pub struct Source {
     pub text: String,
 }
 
-/// Problems found in one config file, in a stable order (by position, then message).
+/// Problems found in the config, in a stable order (by file, position, then message).
 #[derive(Debug)]
 pub struct Report {
-    pub source: Source,
+    /// The files the diagnostics point into: the main config first, then any environment files
+    /// (a diagnostic's [`Pos::file`] indexes this list).
+    pub sources: Vec<Source>,
     pub items: Vec<Diagnostic>,
 }
 
 impl Report {
-    pub fn new(source: Source, mut items: Vec<Diagnostic>) -> Self {
+    /// Problems in one file.
+    pub fn new(source: Source, items: Vec<Diagnostic>) -> Self {
+        Self::of(vec![source], items)
+    }
+
+    /// Problems in a config made of several files.
+    pub fn of(sources: Vec<Source>, mut items: Vec<Diagnostic>) -> Self {
         items.sort_by(|a, b| {
-            let key = |d: &Diagnostic| (d.severity, d.pos.map(|p| (p.line, p.column)), d.message.clone());
+            let key = |d: &Diagnostic| (d.severity, d.pos.map(|p| (p.file, p.line, p.column)), d.message.clone());
             key(a).cmp(&key(b))
         });
         items.dedup();
-        Self { source, items }
+        Self { sources, items }
+    }
+
+    /// The names of the files with errors (the main config when no error has a position).
+    pub fn files(&self) -> String {
+        let mut shown: Vec<usize> = self.items.iter().filter(|d| d.is_error()).filter_map(|d| d.pos.map(|p| p.file)).collect();
+        shown.sort_unstable();
+        shown.dedup();
+        if shown.is_empty() {
+            shown.push(0);
+        }
+        let names: Vec<&str> = shown.iter().filter_map(|&i| self.sources.get(i)).map(|s| s.name.as_str()).collect();
+        match names.as_slice() {
+            [one] => (*one).to_string(),
+            [first @ .., last] => format!("{} and {last}", first.join(", ")),
+            [] => String::new(),
+        }
     }
 
     pub fn errors(&self) -> usize {
@@ -92,10 +116,13 @@ impl Report {
     pub fn render(&self, color: bool) -> String {
         let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-        let named = NamedSource::new(&self.source.name, self.source.text.clone()).with_language("yaml");
+        let named: Vec<NamedSource<String>> =
+            self.sources.iter().map(|s| NamedSource::new(&s.name, s.text.clone()).with_language("yaml")).collect();
         let mut out = String::new();
         for diagnostic in &self.items {
-            let shown = Shown { diagnostic, source: &named, file: &self.source.name };
+            let file = diagnostic.pos.map_or(0, |p| p.file).min(self.sources.len().saturating_sub(1));
+            let (Some(source), Some(named)) = (self.sources.get(file), named.get(file)) else { continue };
+            let shown = Shown { diagnostic, source: named, file: &source.name };
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &shown);
         }

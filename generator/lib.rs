@@ -7,10 +7,12 @@
 //! `emit` (IR -> file contents, no I/O) -> `output` (write, or check against disk).
 //! This library does not parse command lines; `main.rs` does, and calls the functions below.
 
+pub mod affected;
 pub mod cost;
 pub mod diagnostics;
 pub mod emit;
 pub mod load;
+pub mod orchestrate;
 pub mod output;
 pub mod plan;
 pub mod report;
@@ -22,7 +24,7 @@ pub mod validate;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use diagnostics::{Diagnostic, Report, Source, suggestion};
+use diagnostics::{Diagnostic, Report, suggestion};
 use emit::Files;
 use output::Scope;
 use resolve::model::Environment;
@@ -34,7 +36,7 @@ use validate::Date;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The config is wrong: the report lists every problem with its position.
-    #[error("{} in {}; nothing was written", plural(.0.errors(), "error"), .0.source.name)]
+    #[error("{} in {}; nothing was written", plural(.0.errors(), "error"), .0.files())]
     Invalid(Report),
     /// The command line names something that does not exist.
     #[error("{message}")]
@@ -89,11 +91,10 @@ fn check_loaded(loaded: load::Loaded, today: Date, timings: &mut Timings) -> Res
     // Semantic checks run on whatever decoded, so a bad CIDR is reported with the type errors.
     let (model, mut diagnostics): (_, Vec<Diagnostic>) = match timings.stage("resolve", || resolve::resolve_partial(loaded)) {
         Ok(resolved) => resolved,
-        Err((loaded, problems)) => return Err(Error::Invalid(Report::new(loaded.source, problems))),
+        Err((loaded, problems)) => return Err(Error::Invalid(Report::of(loaded.sources, problems))),
     };
     diagnostics.extend(timings.stage("validate", || validate::validate(&model, today)));
-    let source: Source = model.loaded.source.clone();
-    let report = Report::new(source, diagnostics);
+    let report = Report::of(model.loaded.sources.clone(), diagnostics);
     if report.errors() > 0 {
         return Err(Error::Invalid(report));
     }
@@ -177,7 +178,12 @@ pub fn render_with(
     }
     plan::moves::apply(&mut plan, &moves).map_err(Error::Bug)?;
     let emitted = safety::Emitted::of(&plan, &moves);
-    let files = timings.stage("emit", || emit::emit(&plan))?;
+    let mut files = timings.stage("emit", || emit::emit(&plan))?;
+    if all {
+        // The repository's CI workflow covers every environment, so only `--all` writes it.
+        let config = model.loaded.sources.first().and_then(|s| Utf8Path::new(&s.name).file_name()).unwrap_or("service-tiers.yaml");
+        files.insert(emit::workflow::PATH.into(), emit::workflow::render(environments.iter().copied(), config).map_err(Error::Bug)?);
+    }
     let dirs = if all {
         vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
     } else {
@@ -196,5 +202,5 @@ pub fn render_with(
 /// [`Error::Invalid`] listing each refused environment.
 pub fn refuse_unsafe_upgrades(model: &Model, envs: &[&Resolved], root: &Utf8Path) -> Result<(), Error> {
     let refused = validate::upgrade::check(model, envs, root);
-    if refused.is_empty() { Ok(()) } else { Err(Error::Invalid(Report::new(model.loaded.source.clone(), refused))) }
+    if refused.is_empty() { Ok(()) } else { Err(Error::Invalid(Report::of(model.loaded.sources.clone(), refused))) }
 }

@@ -5,6 +5,11 @@
 # files keep their modification times.
 #
 #   scripts/bench.sh [N ...]     default: 1 20 100; RUNS=<k> sets runs per measurement (21)
+#
+# Above 100 environments the config is split (service-tiers.yaml plus one
+# environments/<region>/<env>.yaml each), the layout a team with thousands uses.
+# PEER_CDKTF=1 also runs the same stack as a CDK for Terraform app (../shared/bench/peer-cdktf,
+# installed from npm) for one environment in the same run, and prints the ratio of medians.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=("${@:-1 20 100}")
@@ -35,12 +40,13 @@ measure() {
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   printf '%-22s %9.1f ms %9d KiB\n' "$label" "$(echo "$median" | awk '{print $1 / 1000}')" "$rss"
+  last_median_us=$median
 }
 
 echo "runs per measurement: $runs (median wall time, max RSS)"
 for n in "${sizes[@]}"; do
   dir="$work/n$n"; mkdir -p "$dir"
-  "$gen" "$n" > "$dir/service-tiers.yaml"
+  if [ "$n" -gt 100 ]; then "$gen" "$n" "$dir"; else "$gen" "$n" > "$dir/service-tiers.yaml"; fi
   # A clean config: rendering warnings would be measured too, and would hide a broken bench config.
   "$bin" --config "$dir/service-tiers.yaml" validate 2>&1 | grep -q '; 0 warnings$' \
     || { "$bin" --config "$dir/service-tiers.yaml" validate >&2; echo "error: the bench config is not warning-free" >&2; exit 1; }
@@ -55,3 +61,17 @@ for n in "${sizes[@]}"; do
   after=$(find "$dir/out" "$dir/modules" -type f -printf '%T@ %p\n' | sort | md5sum)
   [ "$before" = "$after" ] && echo "unchanged files kept their mtimes" || { echo "error: an unchanged file was rewritten" >&2; exit 1; }
 done
+
+if [ "${PEER_CDKTF:-0}" = 1 ]; then
+  peer="$(cd .. && pwd)/shared/bench/peer-cdktf/run.sh"
+  [ -x "$peer" ] || { echo "error: PEER_CDKTF=1 needs $peer" >&2; exit 1; }
+  dir="$work/peer"; mkdir -p "$dir"
+  "$gen" 1 > "$dir/service-tiers.yaml"
+  "$bin" --config "$dir/service-tiers.yaml" generate --all > /dev/null
+  echo "-- side by side, 1 environment, all layers ($runs runs each)"
+  measure "ours: generate --all" --config "$dir/service-tiers.yaml" generate --all
+  ours_us=$last_median_us
+  peer_s=$("$peer" 1 "$runs")
+  printf '%-22s %9.1f ms\n' "CDK for Terraform app" "$(echo "$peer_s" | awk '{print $1 * 1000}')"
+  echo "ratio: $(awk -v p="$peer_s" -v o="$ours_us" 'BEGIN { printf "%.0f", p * 1000000 / o }')x faster"
+fi

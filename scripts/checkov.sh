@@ -15,4 +15,7 @@ for dir in modules out; do
   "$bin/checkov" --directory "$dir" --framework terraform --skip-download -o json > "$report/$dir.json" || status=1
 done
 "$bin/python" tools/checkov/report.py --resources terraform "$report/modules.json" "$report/out.json" || status=1
+# The generated GitHub Actions workflow (CKV_GHA_*, CKV2_GHA_*: permissions, script injection,
+# secrets in curl). The hand-written ci.yml is not generated and not scanned.
+"$bin/checkov" --file .github/workflows/supabase-infrastructure.yml --framework github_actions --skip-download --compact --quiet || status=1
 exit $status

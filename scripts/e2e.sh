@@ -14,10 +14,13 @@
 # environment's state (out/bootstrap/<account>-<state region>/): init and apply, local state like
 # every root here (not migrated into the bucket: moto 5.2 treats the conditions of a bucket
 # policy's Deny as unmet, moto/iam/access_control.py `_check_conditions`, so the TLS-only deny
-# refuses every object request, TLS or not) -> networking, then core: init,
-# apply -> a stand-in for the load balancer controller's ALB (e2e/stand_in_alb.py), then
-# monitoring: init, apply -> re-plan all four (bootstrap too) with -detailed-exitcode (changes = failure, plan
-# printed in full) -> destroy monitoring, delete the stand-in ALB -> teardown apply of core
+# refuses every object request, TLS or not) -> networking, then core:
+# `supabase-aws-gen apply --layer L --auto-approve` on the temp tree (so the stale-output refusal,
+# the version check and the saved-plan apply run on every CI run) -> a stand-in for the load
+# balancer controller's ALB (e2e/stand_in_alb.py), then monitoring the same way -> the re-plan
+# gate: bootstrap with terraform plan -detailed-exitcode, the environment's layers with
+# `supabase-aws-gen plan --layer L` (changes = failure, plan printed in full), then
+# `supabase-aws-gen drift` (drift = failure) -> destroy monitoring, delete the stand-in ALB -> teardown apply of core
 # (deletion_protection=false, force_destroy=true, as an operator would) -> destroy core, then
 # networking, then bootstrap (its bucket is empty: every root keeps local state here, so no
 # force_destroy is needed, and the bucket has none) -> assert moto holds nothing
@@ -165,6 +168,12 @@ step "probe moto gaps" "$venv_bin/python" "$e2e_dir/moto_probe.py" "$endpoint" "
 # ---- 3. the generated code plus the emulator-only overrides, in a temp dir ---------------------
 prepare() {
   cp -r "$source_root/modules" "$work/modules"
+  # What `supabase-aws-gen plan/apply/drift` compares with the environment's generated output
+  # before running anything: the config and the shared generated files of that output.
+  cp "$source_root/service-tiers.yaml" "$work/"
+  mkdir -p "$work/schema" "$work/helm-charts/supabase-custom"
+  cp "$source_root/schema/service-tiers.schema.json" "$work/schema/"
+  cp "$source_root/helm-charts/supabase-custom/values.schema.json" "$work/helm-charts/supabase-custom/"
   mkdir -p "$work/out/environments/${env%/*}"
   cp -r "$env_dir" "$work/out/environments/$env"
   # Whatever a local run left next to the committed files is not part of the test.
@@ -191,32 +200,48 @@ root() {
 }
 step "prepare temp dir" prepare
 tf() { local layer="$1"; shift; (cd "$(root "$layer")" && terraform "$@" -input=false -no-color); }
+# The generator's plan/apply/drift on the temp tree (its config is copied there by prepare, so
+# `--out` is the temp dir); the binary: $SUPABASE_AWS_GEN, else target/debug/supabase-aws-gen (CI
+# builds it first), else cargo. Terraform's colours off in the logs, as tf() does.
+gen=("${SUPABASE_AWS_GEN:-$repo_root/target/debug/supabase-aws-gen}")
+[ -x "${gen[0]}" ] || gen=(cargo run -q --manifest-path "$repo_root/Cargo.toml" --)
+sag() {
+  TF_CLI_ARGS_init=-no-color TF_CLI_ARGS_plan=-no-color TF_CLI_ARGS_apply=-no-color TF_CLI_ARGS_show=-no-color \
+    "${gen[@]}" --config "$work/service-tiers.yaml" --out "$work" "$@"
+}
 
 # ---- 4. the state bucket first (bootstrap), then networking and core ----------------------------
 step "bootstrap: init" logged bootstrap-init.log tf bootstrap init
 step "bootstrap: apply" logged bootstrap-apply.log tf bootstrap apply -auto-approve
 grep -E '^Apply complete' "$logs/bootstrap-apply.log" | sed 's/^/   /'
+# Each prints its summary table (layer | add | change | destroy | seconds | result).
+apply_summary() { grep -E '^Apply complete' "$logs/$1-apply.log" | sed 's/^/   /'; sed -n '/^Summary for/,$p' "$logs/$1-apply.log" | sed 's/^/   /'; }
 for layer in networking core; do
-  step "$layer: init" logged "$layer-init.log" tf "$layer" init
-  step "$layer: apply" logged "$layer-apply.log" tf "$layer" apply -auto-approve
-  grep -E '^Apply complete' "$logs/$layer-apply.log" | sed 's/^/   /'
+  step "$layer: apply" logged "$layer-apply.log" sag apply "$env" --layer "$layer" --auto-approve
+  apply_summary "$layer"
 done
 
 # ---- 4b. monitoring: its load balancer comes from the controller at helm install, which never
 # runs here; e2e/stand_in_alb.py creates one with the generated name and the controller's tags.
 step "stand in for the LB controller" "$venv_bin/python" "$e2e_dir/stand_in_alb.py" "$endpoint" "$region" create "$(root monitoring)"
-step "monitoring: init" logged monitoring-init.log tf monitoring init
-step "monitoring: apply" logged monitoring-apply.log tf monitoring apply -auto-approve
-grep -E '^Apply complete' "$logs/monitoring-apply.log" | sed 's/^/   /'
+step "monitoring: apply" logged monitoring-apply.log sag apply "$env" --layer monitoring --auto-approve
+apply_summary monitoring
 
 # ---- 5. the re-plan gate: anything to change is a failure, shown in full ----------------------
 declare -A drift=([bootstrap]=0 [networking]=0 [core]=0 [monitoring]=0)
+# The bootstrap root is not an environment layer: plain terraform (exit 2 = changes). The layers
+# go through `supabase-aws-gen plan --layer L` (exit 5 = changes pending).
 plan_gate() {
-  local layer="$1" rc=0
-  tf "$layer" plan -detailed-exitcode >"$logs/$layer-plan.log" 2>&1 || rc=$?
+  local layer="$1" rc=0 changes=5
+  if [ "$layer" = bootstrap ]; then
+    changes=2
+    tf "$layer" plan -detailed-exitcode >"$logs/$layer-plan.log" 2>&1 || rc=$?
+  else
+    sag plan "$env" --layer "$layer" >"$logs/$layer-plan.log" 2>&1 || rc=$?
+  fi
   case $rc in
     0) echo "   $layer: no changes"; drift[$layer]=0 ;;
-    2) echo "   $layer: the re-plan wants changes; full plan:"
+    "$changes") echo "   $layer: the re-plan wants changes; full plan:"
        sed 's/^/   | /' "$logs/$layer-plan.log"
        drift[$layer]=1 ;;
     *) echo "   $layer: plan failed (exit $rc):"
@@ -237,13 +262,29 @@ step "bootstrap: plan" plan_gate bootstrap
 step "networking: plan" plan_gate networking
 step "core: plan" plan_gate core
 step "monitoring: plan" plan_gate monitoring
+# `drift`, as a scheduled job runs it: every layer, one table.
+drift_rc=0
+drift_check() {
+  sag drift "$env" >"$logs/drift.log" 2>&1 || drift_rc=$?
+  sed -n '/^Drift$/,$p' "$logs/drift.log" | sed 's/^/   /'
+  echo "   supabase-aws-gen drift: exit $drift_rc"
+  case $drift_rc in
+    0|5) ;;
+    *) sed 's/^/   | /' "$logs/drift.log"; return 1 ;;
+  esac
+}
+step "drift (every layer)" drift_check
 if [ "${drift[bootstrap]}${drift[networking]}${drift[core]}${drift[monitoring]}" != 0000 ]; then gate_failed=1; fi
+if [ $negative = 0 ] && [ $drift_rc = 5 ]; then
+  echo "   drift found on a stack nothing changed; full output:"; sed 's/^/   | /' "$logs/drift.log"
+  gate_failed=1
+fi
 if [ $negative = 1 ]; then
-  if [ "${drift[networking]}${drift[core]}" = 11 ]; then
-    echo "negative control: the re-plan gate caught the injected drift in both layers"
+  if [ "${drift[networking]}${drift[core]}" = 11 ] && [ $drift_rc = 5 ]; then
+    echo "negative control: the re-plan gate caught the injected drift in both layers, and drift reported it (exit 5)"
   else
-    echo "NEGATIVE CONTROL FAILED: the re-plan gate missed drift injected into moto" \
-      "(networking: ${drift[networking]}, core: ${drift[core]})" >&2
+    echo "NEGATIVE CONTROL FAILED: the re-plan gate or drift missed drift injected into moto" \
+      "(networking: ${drift[networking]}, core: ${drift[core]}, drift exit $drift_rc)" >&2
     gate_failed=3
   fi
 fi
@@ -254,10 +295,8 @@ fi
 # generator/plan/moves.rs would) into a copy of the committed tree; planning the renamed module
 # against the applied state must move the resource and destroy nothing. The applied copy is
 # restored afterwards. Skipped in the negative control (its drift would be in the plan).
-# The binary: $SUPABASE_AWS_GEN, else target/debug/supabase-aws-gen (CI builds it first), else cargo.
 rename_is_a_move() {
-  local tree="$work/renamed" gen=("${SUPABASE_AWS_GEN:-$repo_root/target/debug/supabase-aws-gen}") rc=0
-  [ -x "${gen[0]}" ] || gen=(cargo run -q --manifest-path "$repo_root/Cargo.toml" --)
+  local tree="$work/renamed" rc=0
   mkdir -p "$tree/out/environments/${env%/*}"
   cp "$source_root/service-tiers.yaml" "$tree/"
   cp -r "$source_root/modules" "$tree/modules"

@@ -167,7 +167,7 @@ fn explain_of_a_missing_key_names_what_exists() {
 #[test]
 fn help_texts() {
     let ws = TempDir::new("help");
-    for args in [&["--help"][..], &["generate", "--help"], &["explain", "--help"], &["list", "--help"], &["validate", "--help"]] {
+    for args in [&["--help"][..], &["generate", "--help"], &["explain", "--help"], &["list", "--help"], &["validate", "--help"], &["apply", "--help"]] {
         let run = cli(ws.path(), args);
         assert!(run.status.success());
         insta::assert_snapshot!(format!("help_{}", args[0].trim_start_matches('-')), stdout(&run));
@@ -479,8 +479,9 @@ fn man_page_describes_every_command_itself() {
     assert!(run.status.success(), "{}", stderr(&run));
     let page = stdout(&run);
     assert!(!page.contains("(1)"), "references another page:\n{page}");
-    for command in ["generate", "list", "explain", "validate", "cost", "completions"] {
+    for command in ["generate", "list", "explain", "validate", "cost", "completions", "plan", "apply", "drift"] {
         assert!(page.contains(&format!(".SS {command}\n")), "no section for {command}");
     }
     assert!(page.contains(".SH \"EXIT STATUS\"") && page.contains("SUPABASE_AWS_GEN_TODAY"));
+    assert!(page.contains(".TP\n5\n") && page.contains("SUPABASE_AWS_GEN_TERRAFORM"), "plan/apply/drift exit codes and tools");
 }

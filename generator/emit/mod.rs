@@ -9,6 +9,10 @@ mod docs;
 pub mod hcl;
 pub mod header;
 mod terraform;
+pub mod workflow;
+
+/// Where the Supabase chart lives in the output tree (`apply --with-applications` installs it).
+pub use applications::CHART_DIR;
 
 use std::collections::BTreeMap;
 
@@ -26,33 +30,76 @@ pub type Files = BTreeMap<Utf8PathBuf, String>;
 /// # Errors
 /// [`Error::Bug`] when two environments disagree on a shared module, or a template fails.
 pub fn emit(plan: &Plan) -> Result<Files, Error> {
-    let mut files = Files::new();
     for (i, module) in plan.modules.iter().enumerate() {
         if plan.modules[..i].iter().any(|m| m.name == module.name) {
             return Err(Error::Bug(format!("module {} differs between environments", module.name)));
         }
-        terraform::module(module, &mut files).map_err(Error::Bug)?;
     }
-    let mut memo = terraform::Memo::default();
-    for root in &plan.roots {
-        terraform::root(root, &mut files, &mut memo).map_err(Error::Bug)?;
-    }
-    for home in &plan.state_homes {
-        files.insert(format!("{}/README.md", home.dir()).into(), docs::bootstrap_readme(home).map_err(Error::Bug)?);
-    }
-    for apps in &plan.applications {
-        applications::environment(apps, &mut files).map_err(Error::Bug)?;
-    }
-    for ((env, estimate), apps) in plan.environments.iter().zip(&plan.costs).zip(&plan.applications) {
-        let dir = crate::plan::naming::env_dir(&env.id);
-        let names = &apps.names;
-        files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
-        files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, names)));
-        files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, names, estimate, &diagram::mermaid(env, names)).map_err(Error::Bug)?);
-    }
-    if !plan.applications.is_empty() {
-        applications::chart(&mut files);
-        files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
+    // Independent pieces of work, rendered on every core: the output does not depend on the
+    // order (each piece writes its own paths into a sorted map).
+    let modules = plan.modules.len();
+    let roots = plan.roots.len();
+    let homes = plan.state_homes.len();
+    let envs = plan.applications.len();
+    let items = modules + roots + homes + envs + 1;
+    let render = |item: usize, files: &mut Files, memo: &mut terraform::Memo| -> Result<(), String> {
+        if item < modules {
+            return terraform::module(&plan.modules[item], files);
+        }
+        let item = item - modules;
+        if item < roots {
+            return terraform::root(&plan.roots[item], files, memo);
+        }
+        let item = item - roots;
+        if item < homes {
+            let home = &plan.state_homes[item];
+            files.insert(format!("{}/README.md", home.dir()).into(), docs::bootstrap_readme(home)?);
+            return Ok(());
+        }
+        let item = item - homes;
+        if item < envs {
+            let (apps, env, estimate) = (&plan.applications[item], &plan.environments[item], &plan.costs[item]);
+            applications::environment(apps, files)?;
+            let dir = crate::plan::naming::env_dir(&env.id);
+            let names = &apps.names;
+            files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
+            files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, names)));
+            files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, names, estimate, &diagram::mermaid(env, names))?);
+            return Ok(());
+        }
+        if envs > 0 {
+            applications::chart(files);
+            files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
+        }
+        Ok(())
+    };
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8).min(items);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Result<Files, String> {
+        let (mut files, mut memo) = (Files::new(), terraform::Memo::default());
+        loop {
+            let item = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if item >= items {
+                return Ok(files);
+            }
+            render(item, &mut files, &mut memo)?;
+        }
+    };
+    let parts: Vec<Result<Files, String>> = if workers <= 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("an emit worker panicked".into()))).collect()
+        })
+    };
+    let mut files = Files::new();
+    for part in parts {
+        for (path, contents) in part.map_err(Error::Bug)? {
+            if files.insert(path.clone(), contents).is_some() {
+                return Err(Error::Bug(format!("{path} is emitted twice")));
+            }
+        }
     }
     Ok(files)
 }

@@ -2,11 +2,12 @@
 //!
 //! Nothing here knows what the keys mean; `resolve` gives them types.
 
+mod environments;
 pub mod path;
 pub mod source_map;
 pub mod yaml;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Report, Source};
@@ -14,23 +15,53 @@ use crate::Error;
 use path::KeyPath;
 use source_map::{Pos, SourceMap};
 
-/// A parsed config file.
+/// A parsed config: the main file, plus any environment files merged into its `environments`.
 #[derive(Debug)]
 pub struct Loaded {
-    pub source: Source,
+    /// The files read, the main config first (a [`Pos::file`] indexes this list).
+    pub sources: Vec<Source>,
     pub doc: Value,
     pub map: SourceMap,
 }
 
-/// Reads and parses the config file at `path` (shown to users exactly as given).
+impl Loaded {
+    /// The name of the file a position points into, as the user would open it.
+    pub fn name_of(&self, pos: Pos) -> &str {
+        self.sources.get(pos.file).or(self.sources.first()).map_or("", |s| s.name.as_str())
+    }
+}
+
+/// Environment files live in this directory next to the config, one per environment:
+/// `environments/<region>/<env>.yaml` holds what `environments.<region>.<env>` would.
+pub const ENVIRONMENTS_DIR: &str = "environments";
+
+/// Reads and parses the config file at `path` (shown to users exactly as given), then every
+/// environment file under `environments/` next to it (see [`ENVIRONMENTS_DIR`]).
 ///
-/// At most [`yaml::MAX_BYTES`] + 1 bytes are read, so `/dev/zero`, an endless pipe or a huge file
-/// is rejected after 1 MiB instead of being read whole.
+/// At most [`yaml::MAX_BYTES`] + 1 bytes are read of each file, so `/dev/zero`, an endless pipe
+/// or a huge file is rejected after 1 MiB instead of being read whole.
 ///
 /// # Errors
-/// [`Error::Io`] when the file cannot be read, [`Error::Invalid`] with a report when it is too
-/// large, not UTF-8, or not valid YAML within the loader's limits.
+/// [`Error::Io`] when a file cannot be read, [`Error::Invalid`] with a report when one is too
+/// large, not UTF-8, or not valid YAML within the loader's limits, or an environment is defined
+/// twice.
 pub fn load_file(path: &Utf8Path) -> Result<Loaded, Error> {
+    let (text, is_file) = read_bounded(path)?;
+    let mut loaded = parse(path.as_str(), text)?;
+    if is_file {
+        // Relative to the config as the user named it, so diagnostics name files they can open.
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_str().is_empty() => parent.join(ENVIRONMENTS_DIR),
+            _ => Utf8PathBuf::from(ENVIRONMENTS_DIR),
+        };
+        environments::merge(&mut loaded, &dir)?;
+    }
+    Ok(loaded)
+}
+
+/// The file's text, read up to the size limit, and whether it is a regular file (only a regular
+/// config file has environment files next to it: not `/dev/stdin` or a pipe).
+fn read_bounded(path: &Utf8Path) -> Result<(String, bool), Error> {
     use std::io::Read;
     let io = |source| Error::Io { action: "read the config file", path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(io)?;
@@ -43,7 +74,7 @@ pub fn load_file(path: &Utf8Path) -> Result<Loaded, Error> {
         let source = Source { name: name.to_string(), text: String::new() };
         return Err(Error::Invalid(Report::new(source, vec![yaml::too_large(name, size)])));
     }
-    parse(name, decode(name, bytes)?)
+    Ok((decode(name, bytes)?, size.is_some()))
 }
 
 /// The bytes as text, or a report locating the first byte that is not UTF-8.
@@ -63,6 +94,7 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
                 column: before[line_start..].chars().count() + 1,
                 offset: at,
                 len: char::REPLACEMENT_CHARACTER.len_utf8(),
+                file: 0,
             };
             let mut diagnostic = Diagnostic::error("not-utf8", format!("byte 0x{byte:02X} is not UTF-8; the config must be UTF-8 text"))
                 .help("save the file as UTF-8 (your editor's \"save with encoding\"), or delete the byte")
@@ -82,7 +114,7 @@ pub fn parse(name: &str, text: String) -> Result<Loaded, Error> {
     match yaml::parse(&source.text) {
         Ok(doc) => {
             let map = SourceMap::build(&source.text);
-            Ok(Loaded { source, doc, map })
+            Ok(Loaded { sources: vec![source], doc, map })
         }
         Err(diagnostic) => Err(Error::Invalid(Report::new(source, vec![diagnostic]))),
     }

@@ -9,17 +9,19 @@ use serde_saphyr::granit_parser::{Event, Parser, Span};
 
 use super::path::KeyPath;
 
-/// A position in the config file: 1-based line and column, plus the byte range for snippets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A position in the config: 1-based line and column, plus the byte range for snippets, in the
+/// file numbered `file` (an index into [`crate::load::Loaded::sources`]; 0 is the main config).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
     pub line: usize,
     pub column: usize,
     pub offset: usize,
     pub len: usize,
+    pub file: usize,
 }
 
 impl Pos {
-    fn from_span(span: &Span, text: &str) -> Self {
+    fn from_span(span: &Span, text: &str, file: usize) -> Self {
         let start = span.start.byte_offset().unwrap_or(0).min(text.len());
         let end = span.end.byte_offset().unwrap_or(start).clamp(start, text.len());
         // A block scalar or collection can span lines; underline only its first line.
@@ -29,6 +31,7 @@ impl Pos {
             column: span.start.col() + 1,
             offset: start,
             len: first_line_end - start,
+            file,
         }
     }
 }
@@ -73,11 +76,19 @@ impl SourceMap {
     /// Builds the map from the parser's events. Call only on text serde-saphyr already accepted
     /// (so the budget has bounded it); a scan error simply ends the map early.
     pub fn build(text: &str) -> Self {
+        let mut map = Self::default();
+        map.add_file(text, 0, &KeyPath::root());
+        map
+    }
+
+    /// Records the positions of another file (number `file`) whose document sits at `prefix` of
+    /// the merged config (an environment file at `environments.<region>.<env>`).
+    pub fn add_file(&mut self, text: &str, file: usize, prefix: &KeyPath) {
         enum Frame {
             Map { path: KeyPath, key: Option<(String, Pos)> },
             Seq { path: KeyPath, next: usize },
         }
-        let mut map = Self::default();
+        let map = self;
         let mut stack: Vec<Frame> = Vec::new();
         let mut started = false;
 
@@ -94,12 +105,12 @@ impl SourceMap {
             if !is_node {
                 continue;
             }
-            let pos = Pos::from_span(&span, text);
+            let pos = Pos::from_span(&span, text, file);
             // Where does this node go: a key slot, a value slot, a sequence item, or the root?
             let (path, key_pos) = match stack.last_mut() {
                 None if !started => {
                     started = true;
-                    (KeyPath::root(), None)
+                    (prefix.clone(), None)
                 }
                 None => break, // a second document: the loader rejects it already
                 Some(Frame::Map { key: slot @ None, .. }) => {
@@ -110,7 +121,7 @@ impl SourceMap {
                     // A collection used as a key: not meaningful for our config, track nothing.
                     *slot = Some((String::from("?"), pos));
                     if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
-                        stack.push(Frame::Seq { path: KeyPath::root().key("?"), next: 0 });
+                        stack.push(Frame::Seq { path: prefix.key("?"), next: 0 });
                     }
                     continue;
                 }
@@ -130,7 +141,11 @@ impl SourceMap {
                 _ => {}
             }
         }
-        map
+    }
+
+    /// Records `entry` for `path` unless the path already has one.
+    pub fn insert_missing(&mut self, path: KeyPath, entry: Entry) {
+        self.entries.entry(path).or_insert(entry);
     }
 }
 

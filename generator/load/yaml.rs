@@ -131,7 +131,7 @@ fn position(text: &str, line: usize, column: usize) -> Pos {
     let col_bytes: usize = rest.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
     let offset = (line_start + col_bytes).min(text.len());
     let len = text[offset..].find(['\n', ' ']).unwrap_or(0).max(1);
-    Pos { line, column, offset, len }
+    Pos { line, column, offset, len, file: 0 }
 }
 
 #[cfg(test)]

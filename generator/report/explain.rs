@@ -31,7 +31,7 @@ pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<S
             .and_then(|y| model.loaded.map.locate(y))
             .map(|(_, entry)| {
                 let pos = entry.anchor();
-                format!(" ({}:{}:{})", model.loaded.source.name, pos.line, pos.column)
+                format!(" ({}:{}:{})", model.loaded.name_of(pos), pos.line, pos.column)
             })
             .unwrap_or_default();
         let line = format!("{path} = {value}");

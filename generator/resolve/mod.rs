@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, suggestion};
+use crate::diagnostics::{Diagnostic, Source, suggestion};
 use crate::load::Loaded;
 use crate::load::path::KeyPath;
 use crate::load::source_map::{Pos, SourceMap};
@@ -80,14 +80,14 @@ impl Model {
 pub struct Locator<'a> {
     layered: &'a Layered,
     map: &'a SourceMap,
-    text: &'a str,
+    sources: &'a [Source],
     /// Where to point when a value is a built-in default: the entry being resolved.
     fallback: KeyPath,
 }
 
 impl<'a> Locator<'a> {
     fn new(layered: &'a Layered, loaded: &'a Loaded, fallback: KeyPath) -> Self {
-        Locator { layered, map: &loaded.map, text: &loaded.source.text, fallback }
+        Locator { layered, map: &loaded.map, sources: &loaded.sources, fallback }
     }
 }
 
@@ -100,7 +100,7 @@ impl Locate for Locator<'_> {
 
     fn written(&self, path: &KeyPath) -> Option<String> {
         let yaml = self.layered.provenance(path).yaml?;
-        written(self.map, self.text, &yaml)
+        written(self.map, self.sources, &yaml)
     }
 }
 
@@ -118,14 +118,14 @@ impl Locate for DocLocator<'_> {
     }
 
     fn written(&self, path: &KeyPath) -> Option<String> {
-        written(&self.loaded.map, &self.loaded.source.text, &self.prefix.join(path))
+        written(&self.loaded.map, &self.loaded.sources, &self.prefix.join(path))
     }
 }
 
 /// The source text of the scalar at `yaml`.
-fn written(map: &SourceMap, text: &str, yaml: &KeyPath) -> Option<String> {
+fn written(map: &SourceMap, sources: &[Source], yaml: &KeyPath) -> Option<String> {
     let value = map.exact(yaml)?.value;
-    text.get(value.offset..value.offset + value.len).map(|s| s.trim().to_string())
+    sources.get(value.file)?.text.get(value.offset..value.offset + value.len).map(|s| s.trim().to_string())
 }
 
 #[derive(Deserialize)]
