@@ -68,7 +68,7 @@ fn a_rename_in_the_table_emits_a_moved_block_and_is_not_refused() {
     };
     let after = rendered(vec![rename]);
     safety::guard(ws.path(), &after.scope, &after.files, &after.emitted, &[]).unwrap();
-    let moved = &after.files[&camino::Utf8PathBuf::from("modules/alarms/moved.tf")];
+    let moved = &after.files["modules/alarms/moved.tf"];
     assert!(
         moved.ends_with(
             "moved {\n  # 2026-12-05: alarm names follow the metric's subject\n  from = aws_cloudwatch_metric_alarm.rds_cpu\n  to   = aws_cloudwatch_metric_alarm.db_cpu\n}\n"
@@ -198,7 +198,7 @@ fn a_module_call_renamed_in_a_layer_gets_a_moved_block_in_every_root_of_the_laye
     let after = rendered(vec![rename]);
     safety::guard(ws.path(), &after.scope, &after.files, &after.emitted, &[]).unwrap();
     for core in cores {
-        let moved = &after.files[&camino::Utf8PathBuf::from(core.replace("main.tf", "moved.tf"))];
+        let moved = &after.files[core.replace("main.tf", "moved.tf").as_str()];
         assert!(moved.contains("  from = module.database\n  to   = module.rds\n"), "{moved}");
     }
 }

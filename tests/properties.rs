@@ -144,7 +144,7 @@ proptest! {
             prop_assert!(fmt.status.success(), "terraform fmt would change:\n{}", String::from_utf8_lossy(&fmt.stdout));
         }
         for e in 0..c.envs {
-            let tfvars = &first[&camino::Utf8PathBuf::from(format!("out/environments/north/env{e}/networking/terraform.tfvars"))];
+            let tfvars = &first[format!("out/environments/north/env{e}/networking/terraform.tfvars").as_str()];
             let vars: serde_json::Value = hcl::from_str(tfvars).unwrap();
             prop_assert_eq!(&vars["vpc_cidr"], &serde_json::json!(format!("10.{e}.0.0/16")));
             prop_assert_eq!(vars["azs"].as_array().unwrap().len(), c.zones);

@@ -5,16 +5,15 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use camino::Utf8PathBuf;
 use hcl::{Block, Body, Expression};
 use supabase_aws_gen::plan::naming::WorkloadRole;
 
-fn files() -> BTreeMap<Utf8PathBuf, String> {
+fn files() -> supabase_aws_gen::emit::Files {
     common::generate_all(&common::read(&common::repo().join("service-tiers.yaml")))
 }
 
 /// Every `resource` block of every module and root: (file, type, name, block).
-fn resources(files: &BTreeMap<Utf8PathBuf, String>) -> Vec<(String, String, String, Block)> {
+fn resources(files: &supabase_aws_gen::emit::Files) -> Vec<(String, String, String, Block)> {
     let mut out = Vec::new();
     for (path, text) in files.iter().filter(|(p, _)| p.as_str().ends_with(".tf")) {
         let body = hcl::parse(text).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -141,7 +140,7 @@ fn irsa_roles_trust_exactly_the_service_accounts_the_workloads_use() {
     let checked = common::checked(&common::read(&common::repo().join("service-tiers.yaml")));
     for resolved in &checked.model.environments {
         let id = &resolved.env.id;
-        let tfvars = &files[&Utf8PathBuf::from(format!("out/environments/{}/{}/core/terraform.tfvars", id.region, id.name))];
+        let tfvars = &files[format!("out/environments/{}/{}/core/terraform.tfvars", id.region, id.name).as_str()];
         let vars: serde_json::Value = hcl::from_str(tfvars).unwrap();
         let accounts = vars["service_accounts"].as_object().unwrap();
         assert_eq!(accounts.len(), WorkloadRole::ALL.len(), "{id}");
@@ -151,7 +150,7 @@ fn irsa_roles_trust_exactly_the_service_accounts_the_workloads_use() {
         }
     }
     // The trust policy compares the subject exactly (StringEquals, not StringLike) and pins the audience.
-    let irsa = &files[&Utf8PathBuf::from("modules/irsa/main.tf")];
+    let irsa = &files["modules/irsa/main.tf"];
     let trust = irsa.split("data \"aws_iam_policy_document\" \"trust\"").nth(1).unwrap().split("\n}\n").next().unwrap();
     assert!(trust.contains("system:serviceaccount:${each.value.namespace}:${each.value.name}"));
     assert_eq!(trust.matches("\"StringEquals\"").count(), 2, "{trust}");
@@ -204,7 +203,7 @@ fn literal(body: &Body, key: &str) -> String {
 #[test]
 fn every_backend_uses_a_state_bucket_a_bootstrap_root_creates() {
     let files = files();
-    let parse = |path: &str| hcl::parse(&files[&Utf8PathBuf::from(path)]).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let parse = |path: &str| hcl::parse(&files[path]).unwrap_or_else(|e| panic!("{path}: {e}"));
     // bootstrap dir -> (bucket, alias ARN its key gets)
     let mut created = BTreeMap::new();
     for path in files.keys().filter(|p| p.as_str().starts_with("out/bootstrap/") && p.as_str().ends_with("/terraform.tfvars")) {

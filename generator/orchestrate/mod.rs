@@ -395,10 +395,11 @@ fn reads(files: &Files, env: &Resolved, step: Step) -> Vec<Step> {
     let Step::Terraform(layer) = step else {
         return vec![Step::Terraform(Layer::Core)];
     };
-    let dir = Utf8PathBuf::from(naming::root_dir(&env.env.id, layer));
+    // Paths order by their text: the files under `dir/` are one run starting at `dir/`.
+    let dir = format!("{}/", naming::root_dir(&env.env.id, layer));
     let mut found = Vec::new();
-    for (path, text) in files.range(dir.clone()..) {
-        if !path.starts_with(&dir) {
+    for (path, text) in files.range::<str, _>((std::ops::Bound::Included(dir.as_str()), std::ops::Bound::Unbounded)) {
+        if !path.as_str().starts_with(&dir) {
             break;
         }
         if path.extension() != Some("tf") {

@@ -92,11 +92,11 @@ pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckRepor
             Ok(existing) if existing == *contents => {}
             Ok(existing) if !existing.is_empty() && !scan::carries_header(&path)? => {
                 let _ = existing;
-                report.foreign.push(rel.clone());
+                report.foreign.push(rel.clone().into());
             }
-            Ok(existing) => report.stale.push((rel.clone(), diff(rel, Some(&existing), contents))),
+            Ok(existing) => report.stale.push((rel.clone().into(), diff(rel, Some(&existing), contents))),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                report.missing.push((rel.clone(), diff(rel, None, contents)));
+                report.missing.push((rel.clone().into(), diff(rel, None, contents)));
             }
             Err(source) => return Err(Error::Io { action: "read", path, source }),
         }

@@ -57,10 +57,10 @@ pub fn write(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<Outcome, E
             Ok(existing) if existing == *contents => outcome.unchanged += 1,
             // Empty: nothing to lose (and what a power cut can leave of a file just renamed).
             Ok(existing) if existing.is_empty() => to_write.push((rel, contents, false)),
-            Ok(_) if !scan::carries_header(&path)? => foreign.push(rel.clone()),
+            Ok(_) if !scan::carries_header(&path)? => foreign.push(rel.clone().into()),
             Ok(_) => to_write.push((rel, contents, false)),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => to_write.push((rel, contents, true)),
-            Err(_) if path.is_file() && !scan::carries_header(&path)? => foreign.push(rel.clone()),
+            Err(_) if path.is_file() && !scan::carries_header(&path)? => foreign.push(rel.clone().into()),
             Err(source) => return Err(Error::Io { action: "read", path, source }),
         }
     }
@@ -75,7 +75,7 @@ pub fn write(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<Outcome, E
     }
     staged.commit()?;
     for (rel, _, new) in to_write {
-        if new { outcome.created.push(rel.clone()) } else { outcome.updated.push(rel.clone()) }
+        if new { outcome.created.push(rel.clone().into()) } else { outcome.updated.push(rel.clone().into()) }
     }
     for rel in found.orphans.into_iter().chain(found.leftovers) {
         let path = root.join(&rel);

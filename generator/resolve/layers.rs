@@ -6,6 +6,7 @@
 //! that key.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -32,11 +33,13 @@ impl fmt::Display for Origin {
 }
 
 /// One layer: a partial tree and where in the YAML file its root sits (none for built-ins).
+/// The tree is shared: every environment of a tier holds the same built-in and tier layers, so
+/// a model of thousands of environments keeps one copy of each, not one per environment.
 #[derive(Clone, Debug)]
 pub struct Layer {
     pub origin: Origin,
     pub yaml: Option<KeyPath>,
-    pub value: Value,
+    pub value: Arc<Value>,
 }
 
 /// Where one resolved value came from.
@@ -50,27 +53,28 @@ pub struct Provenance {
 #[derive(Clone, Debug)]
 pub struct Layered {
     layers: Vec<Layer>,
-    merged: Value,
 }
 
 impl Layered {
     pub fn new(layers: Vec<Layer>) -> Self {
-        let mut merged = Value::Object(serde_json::Map::new());
-        for layer in &layers {
-            merge(&mut merged, &layer.value);
-        }
-        Self { layers, merged }
+        Self { layers }
     }
 
-    pub fn merged(&self) -> &Value {
-        &self.merged
+    /// The layers merged into one tree. Computed on each call, not kept: it is decoded once
+    /// per environment, and keeping it would hold a full copy of the settings per environment.
+    pub fn merged(&self) -> Value {
+        let mut merged = Value::Object(serde_json::Map::new());
+        for layer in &self.layers {
+            merge(&mut merged, &layer.value);
+        }
+        merged
     }
 
     /// Which layer set the value at `path` (a path into the merged tree).
     pub fn provenance(&self, path: &KeyPath) -> Provenance {
         let builtin = Provenance { origin: Origin::BuiltIn, yaml: None };
         'layers: for layer in self.layers.iter().rev() {
-            let mut node = &layer.value;
+            let mut node: &Value = &layer.value;
             let mut inside_sequence = false;
             for (depth, seg) in path.segments().iter().enumerate() {
                 let child = match (node, seg) {
@@ -135,16 +139,16 @@ mod tests {
     fn layered() -> Layered {
         let yaml = |s: &str| Some(KeyPath::parse(s).unwrap());
         Layered::new(vec![
-            Layer { origin: Origin::BuiltIn, yaml: None, value: json!({"rds": {"multi_az": false, "storage_type": "gp3"}}) },
+            Layer { origin: Origin::BuiltIn, yaml: None, value: json!({"rds": {"multi_az": false, "storage_type": "gp3"}}).into() },
             Layer {
                 origin: Origin::Tier("small".into()),
                 yaml: yaml("tiers.small"),
-                value: json!({"rds": {"multi_az": false}, "eks": {"node_groups": [{"name": "a"}]}}),
+                value: json!({"rds": {"multi_az": false}, "eks": {"node_groups": [{"name": "a"}]}}).into(),
             },
             Layer {
                 origin: Origin::Environment("ireland/production".into()),
                 yaml: yaml("environments.ireland.production"),
-                value: json!({"rds": {"multi_az": true}}),
+                value: json!({"rds": {"multi_az": true}}).into(),
             },
         ])
     }
@@ -173,8 +177,8 @@ mod tests {
     #[test]
     fn a_replaced_sequence_belongs_to_the_replacing_layer() {
         let l = Layered::new(vec![
-            Layer { origin: Origin::BuiltIn, yaml: None, value: json!({"azs": ["a", "b", "c"]}) },
-            Layer { origin: Origin::Region("x".into()), yaml: Some(KeyPath::parse("regions.x").unwrap()), value: json!({"azs": ["d"]}) },
+            Layer { origin: Origin::BuiltIn, yaml: None, value: json!({"azs": ["a", "b", "c"]}).into() },
+            Layer { origin: Origin::Region("x".into()), yaml: Some(KeyPath::parse("regions.x").unwrap()), value: json!({"azs": ["d"]}).into() },
         ]);
         assert_eq!(l.merged()["azs"], json!(["d"]));
         assert_eq!(l.provenance(&KeyPath::parse("azs[0]").unwrap()).origin, Origin::Region("x".into()));

@@ -166,6 +166,14 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
     let mut problems = Vec::new();
     let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
 
+    // Layers shared by every environment that uses them (see `Layer`).
+    let builtin = builtin_layer();
+    let mut shared: std::collections::HashMap<(bool, String), Layer> = std::collections::HashMap::new();
+    let mut shared_layer = |tier: bool, name: &str, value: &Value| -> Layer {
+        let (origin, section) = if tier { (Origin::Tier(name.to_string()), "tiers") } else { (Origin::Region(name.to_string()), "regions") };
+        shared.entry((tier, name.to_string())).or_insert_with(|| layer(origin, &KeyPath::root().key(section).key(name), value)).clone()
+    };
+
     // Tiers on their own, so a tier no environment uses is still checked.
     let mut tiers = IndexMap::new();
     for (name, value) in &doc.tiers {
@@ -174,7 +182,7 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
             problems.extend(d);
             continue;
         }
-        let layered = Layered::new(vec![builtin_layer(), layer(Origin::Tier(name.clone()), &yaml, value)]);
+        let layered = Layered::new(vec![builtin.clone(), shared_layer(true, name, value)]);
         let locator = Locator::new(&layered, &loaded, yaml.clone());
         match decode_settings(&layered, &locator) {
             Ok(settings) => {
@@ -253,14 +261,16 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
                 continue;
             };
             let layered = Layered::new(vec![
-                builtin_layer(),
-                layer(Origin::Tier(tier_name.to_string()), &KeyPath::root().key("tiers").key(tier_name), tier_value),
-                layer(Origin::Region(region_alias.clone()), &KeyPath::root().key("regions").key(region_alias.clone()), region_value),
+                builtin.clone(),
+                shared_layer(true, tier_name, tier_value),
+                shared_layer(false, region_alias, region_value),
                 layer(Origin::Environment(id.to_string()), &yaml, value),
             ]);
             let locator = Locator::new(&layered, &loaded, yaml.clone());
-            let (settings, settings_problems) = decode_patched::<Settings>(&split(layered.merged(), true), &locator);
-            let (identity, identity_problems) = decode_patched::<Identity>(&split(layered.merged(), false), &locator);
+            let merged = layered.merged();
+            let (settings, settings_problems) = decode_patched::<Settings>(&split(&merged, true), &locator);
+            let (identity, identity_problems) = decode_patched::<Identity>(&split(&merged, false), &locator);
+            drop(merged);
             if let (Some(identity), Some(settings)) = (identity, settings) {
                 let env = Environment { id, project: doc.project.clone(), identity, settings };
                 if settings_problems.is_empty() && identity_problems.is_empty() {
@@ -303,15 +313,15 @@ fn builtin_layer() -> Layer {
     if let (Value::Object(settings), Value::Object(identity)) = (&mut value, builtin_identity()) {
         settings.extend(identity);
     }
-    Layer { origin: Origin::BuiltIn, yaml: None, value }
+    Layer { origin: Origin::BuiltIn, yaml: None, value: value.into() }
 }
 
 fn layer(origin: Origin, yaml: &KeyPath, value: &Value) -> Layer {
-    Layer { origin, yaml: Some(yaml.clone()), value: value.clone() }
+    Layer { origin, yaml: Some(yaml.clone()), value: value.clone().into() }
 }
 
 fn decode_settings(layered: &Layered, locator: &Locator<'_>) -> Result<Settings, Vec<Diagnostic>> {
-    decode_all(&split(layered.merged(), true), locator)
+    decode_all(&split(&layered.merged(), true), locator)
 }
 
 /// The settings half (tier-shaped keys) or the identity half of a merged tree.

@@ -288,7 +288,7 @@ fn scan(
                 continue;
             }
             let rel = path.strip_prefix(root).unwrap_or(path).to_owned();
-            if unchanged.and_then(|files| files.get(&rel)) == Some(&text) {
+            if unchanged.and_then(|files| files.get(rel.as_str())) == Some(&text) {
                 continue;
             }
             let dir_rel = rel.parent().map(|p| p.as_str().to_string()).unwrap_or_default();

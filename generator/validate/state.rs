@@ -1,6 +1,8 @@
 //! Checks across environments on where Terraform state lives: each account and region gets one
 //! bootstrap root creating one state bucket, and S3 bucket names are global.
 
+use std::collections::HashMap;
+
 use super::p;
 use crate::diagnostics::Diagnostic;
 use crate::load::path::KeyPath;
@@ -10,16 +12,38 @@ use crate::resolve::{Model, Resolved};
 
 pub fn check_state_buckets(model: &Model, out: &mut Vec<Diagnostic>) {
     let envs = &model.environments;
+    // Report each conflict once, at the later environment, against the first one it meets. The
+    // only candidates are the first environment of each other bucket in the same home and the
+    // first of each other home using the same bucket: indexed, so thousands of environments
+    // cost a lookup each instead of a scan of all before them.
+    let mut buckets_of_home: HashMap<Home<'_>, Vec<(&str, usize)>> = HashMap::new();
+    let mut homes_of_bucket: HashMap<&str, Vec<(Home<'_>, usize)>> = HashMap::new();
     for (i, a) in envs.iter().enumerate() {
-        // Report each conflict once, at the later environment, against the first one it meets.
-        let conflict = envs[..i].iter().find_map(|b| conflict(a, b));
-        if let Some((message, help)) = conflict {
+        let id = &a.env.identity;
+        let home = (id.account_id.as_str(), state_region(&a.env));
+        let bucket = id.state.bucket.as_str();
+        let same_home = buckets_of_home.get(&home).and_then(|list| list.iter().find(|(b, _)| *b != bucket)).map(|(_, j)| *j);
+        let same_bucket = homes_of_bucket.get(bucket).and_then(|list| list.iter().find(|(h, _)| *h != home)).map(|(_, j)| *j);
+        if let Some(j) = same_home.into_iter().chain(same_bucket).min()
+            && let Some((message, help)) = conflict(a, &envs[j])
+        {
             let yaml = KeyPath::root().key("environments").key(&a.env.id.region).key(&a.env.id.name);
             let (key, pos) = model.locator(&a.layered, yaml).locate(&p("state.bucket"));
             out.push(Diagnostic::error("state-bucket-conflict", message).at(key, pos).help(help));
         }
+        let list = buckets_of_home.entry(home.clone()).or_default();
+        if !list.iter().any(|(b, _)| *b == bucket) {
+            list.push((bucket, i));
+        }
+        let list = homes_of_bucket.entry(bucket).or_default();
+        if !list.iter().any(|(h, _)| *h == home) {
+            list.push((home, i));
+        }
     }
 }
+
+/// An account and the region its state lives in: one bootstrap root, one state bucket.
+type Home<'a> = (&'a str, String);
 
 fn conflict(a: &Resolved, b: &Resolved) -> Option<(String, String)> {
     let (ia, ib) = (&a.env.identity, &b.env.identity);

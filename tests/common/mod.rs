@@ -4,7 +4,6 @@
 pub mod chart;
 pub mod pg;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -39,7 +38,7 @@ pub fn checked(text: &str) -> Checked {
 }
 
 /// Every file `generate --all` produces for config text.
-pub fn generate_all(text: &str) -> BTreeMap<Utf8PathBuf, String> {
+pub fn generate_all(text: &str) -> supabase_aws_gen::emit::Files {
     let checked = checked(text);
     let envs = select(&checked.model, &[], true).unwrap();
     render(&checked.model, &envs, true).unwrap().0
