@@ -170,19 +170,11 @@ pub fn render_with(
     timings: &mut Timings,
 ) -> Result<Rendered, Error> {
     let environments: Vec<&Environment> = envs.iter().map(|r| &r.env).collect();
-    let mut plan = timings.stage("plan", || plan::plan(environments.iter().copied(), &model.pricing));
-    for (module, from, to) in test_renames {
-        let mv = plan::moves::rename_for_test(&mut plan, module, from, to)
-            .map_err(|message| Error::Usage { message: format!("--test-rename: {message}"), help: "write `--test-rename modules/<module>:<type>.<old>=<type>.<new>` naming a generated resource".into() })?;
-        moves.push(mv);
-    }
-    plan::moves::apply(&mut plan, &moves).map_err(Error::Bug)?;
+    let plan = plan_with(model, &environments, &mut moves, test_renames, timings)?;
     let emitted = safety::Emitted::of(&plan, &moves);
     let mut files = timings.stage("emit", || emit::emit(&plan))?;
     if all {
-        // The repository's CI workflow covers every environment, so only `--all` writes it.
-        let config = model.loaded.sources.first().and_then(|s| Utf8Path::new(&s.name).file_name()).unwrap_or("service-tiers.yaml");
-        files.insert(emit::workflow::PATH.into(), emit::workflow::render(environments.iter().copied(), config).map_err(Error::Bug)?);
+        files.extend(workflow(model, envs)?);
     }
     let dirs = if all {
         vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
@@ -194,6 +186,119 @@ pub fn render_with(
     Ok(Rendered { files, scope: Scope { dirs }, emitted })
 }
 
+/// Environments planned, rendered and compared at a time by [`render_settled`]: large enough
+/// that the per-chunk fixed cost (shared modules are skipped, roots are not) stays small, small
+/// enough that a chunk's plan and files are a few MiB.
+const CHUNK: usize = 64;
+
+/// What [`render_settled`] produces: the output compared with the tree, the directories the run
+/// owns, and the Terraform addresses the output declares (for [`safety::guard`]).
+#[derive(Debug)]
+pub struct Settled {
+    pub produced: output::Produced,
+    pub scope: Scope,
+    pub emitted: safety::Emitted,
+}
+
+/// `generate`'s pipeline: as [`render_with`], but a chunk of environments at a time, each
+/// compared with the tree under `root` as soon as it is rendered, so that only the files that
+/// differ are kept (see [`output::Produced`]). Memory follows the chunk and the changes, not the
+/// number of environments. The caller holds the tree's lock.
+///
+/// # Errors
+/// As [`render_with`].
+pub fn render_settled(
+    model: &Model,
+    envs: &[&Resolved],
+    all: bool,
+    mut moves: Vec<plan::moves::Move>,
+    test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
+    root: &Utf8Path,
+    timings: &mut Timings,
+) -> Result<Settled, Error> {
+    // A test rename is added to the move table once, from one plan of every environment.
+    let chunk = if test_renames.is_empty() { CHUNK } else { envs.len().max(1) };
+    let chunks = chunks(envs, chunk);
+    let mut produced = output::Produced::default();
+    let mut emitted = safety::Emitted::default();
+    let mut dirs: Vec<Utf8PathBuf> = Vec::new();
+    let mut modules_done: Vec<(&'static str, Vec<terraform::Variable>)> = Vec::new();
+    for (i, part) in chunks.iter().enumerate() {
+        let environments: Vec<&Environment> = part.iter().map(|r| &r.env).collect();
+        let mut plan = plan_with(model, &environments, &mut moves, test_renames, timings)?;
+        emitted.merge(safety::Emitted::of(&plan, &moves));
+        if !all {
+            dirs.extend(plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name))));
+            dirs.extend(environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id))));
+        }
+        // A module an earlier chunk rendered with the same variables is the same module; one
+        // that differs is rendered again, and `settle` reports the clash.
+        plan.modules.retain(|m| !modules_done.iter().any(|(name, vars)| *name == m.name && *vars == m.variables));
+        modules_done.extend(plan.modules.iter().map(|m| (m.name, m.variables.clone())));
+        let files = timings.stage("emit", || emit::emit_parts(&plan, i == 0))?;
+        drop(plan);
+        timings.stage("compare", || produced.settle(root, files))?;
+    }
+    if all {
+        produced.settle(root, workflow(model, envs)?)?;
+    }
+    let dirs = if all {
+        vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
+    } else {
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    };
+    Ok(Settled { produced, scope: Scope { dirs }, emitted })
+}
+
+/// The plan of `environments`, with the rename table applied and the test renames added to it.
+fn plan_with(
+    model: &Model,
+    environments: &[&Environment],
+    moves: &mut Vec<plan::moves::Move>,
+    test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
+    timings: &mut Timings,
+) -> Result<plan::Plan, Error> {
+    let mut plan = timings.stage("plan", || plan::plan(environments.iter().copied(), &model.pricing));
+    for (module, from, to) in test_renames {
+        let mv = plan::moves::rename_for_test(&mut plan, module, from, to)
+            .map_err(|message| Error::Usage { message: format!("--test-rename: {message}"), help: "write `--test-rename modules/<module>:<type>.<old>=<type>.<new>` naming a generated resource".into() })?;
+        moves.push(mv);
+    }
+    plan::moves::apply(&mut plan, moves).map_err(Error::Bug)?;
+    Ok(plan)
+}
+
+/// The repository's CI workflow: it covers every environment, so only `--all` writes it.
+fn workflow(model: &Model, envs: &[&Resolved]) -> Result<Files, Error> {
+    let config = model.loaded.sources.first().and_then(|s| Utf8Path::new(&s.name).file_name()).unwrap_or("service-tiers.yaml");
+    let text = emit::workflow::render(envs.iter().map(|r| &r.env), config).map_err(Error::Bug)?;
+    Ok(Files::from([(emit::workflow::PATH.into(), text)]))
+}
+
+/// Environments in chunks of about `size`, each state home (account and state region) whole in
+/// one chunk: its bootstrap root documents every environment it holds state for.
+fn chunks<'a>(envs: &[&'a Resolved], size: usize) -> Vec<Vec<&'a Resolved>> {
+    let mut homes: Vec<Vec<&Resolved>> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, String), usize> = std::collections::HashMap::new();
+    for r in envs {
+        let key = (r.env.identity.account_id.as_str(), plan::roots::state_region(&r.env));
+        let at = *index.entry(key).or_insert_with(|| {
+            homes.push(Vec::new());
+            homes.len() - 1
+        });
+        homes[at].push(r);
+    }
+    let mut chunks: Vec<Vec<&Resolved>> = Vec::new();
+    for home in homes {
+        match chunks.last_mut() {
+            Some(last) if last.len() + home.len() <= size => last.extend(home),
+            _ => chunks.push(home),
+        }
+    }
+    chunks
+}
 
 /// Refuses versions the committed output under `root` cannot reach in one apply (EKS: one
 /// Kubernetes minor at a time, never back), located at the `eks.version` key that set them.

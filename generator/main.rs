@@ -19,7 +19,7 @@ use supabase_aws_gen::load::path::KeyPath;
 use supabase_aws_gen::validate::Date;
 use supabase_aws_gen::timings::Timings;
 use supabase_aws_gen::plan::moves::{self, Address};
-use supabase_aws_gen::{Checked, Error, Rendered, check_config, cost, orchestrate, output, render_with, report, safety, select};
+use supabase_aws_gen::{Checked, Error, Settled, check_config, cost, orchestrate, output, render_settled, report, safety, select};
 
 /// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
 ///
@@ -290,19 +290,21 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
         Command::Generate(args) => {
             let envs = select(&model, &args.environments, args.all)?;
             let renames = args.test_rename.iter().map(|r| test_rename(r)).collect::<Result<Vec<_>, _>>()?;
-            let Rendered { files, scope, emitted } = render_with(&model, &envs, args.all, moves::table(), &renames, &mut timings)?;
             let fix = fix_command(&args, &config, out.as_deref());
             let root = out.unwrap_or_else(|| default_out(&config));
             supabase_aws_gen::refuse_unsafe_upgrades(&model, &envs, &root)?;
-            // Before anything is compared or written: no silent destroys (`--check` refuses alike).
-            timings.stage("guard", || safety::guard(&root, &scope, &files, &emitted, &args.allow_removal))?;
+            // Held from the first comparison to the last rename: what was found unchanged stays so.
+            let _lock = if args.check { output::TreeLock::shared(&root)? } else { output::TreeLock::exclusive(&root)? };
+            let Settled { produced, scope, emitted } = render_settled(&model, &envs, args.all, moves::table(), &renames, &root, &mut timings)?;
+            // Before anything is written: no silent destroys (`--check` refuses alike).
+            timings.stage("guard", || safety::guard(&root, &scope, &produced, &emitted, &args.allow_removal))?;
             let code = if args.check {
-                let mut report = timings.stage("check", || output::check(&root, &files, &scope))?;
+                let mut report = timings.stage("check", || output::check_produced(&root, &produced, &scope))?;
                 report.fix = Some(fix);
                 print_out(&format!("{report}\n"));
                 if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) }
             } else {
-                let outcome = timings.stage("write", || output::write(&root, &files, &scope))?;
+                let outcome = timings.stage("write", || output::write_produced(&root, &produced, &scope))?;
                 print_out(&format!("{outcome}\n"));
                 ExitCode::SUCCESS
             };

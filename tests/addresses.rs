@@ -49,7 +49,7 @@ fn a_rename_in_the_table_emits_a_moved_block_and_is_not_refused() {
     edit(&ws, ALARMS, |t| t.replace(CPU, r#"resource "aws_cloudwatch_metric_alarm" "rds_cpu" {"#));
 
     // Without the rename, the old address would be destroyed: refused, located.
-    let err = safety::guard(ws.path(), &before.scope, &before.files, &before.emitted, &[]).unwrap_err();
+    let err = safety::guard(ws.path(), &before.scope, &output::Produced::unsettled(before.files.clone()), &before.emitted, &[]).unwrap_err();
     let Error::Unsafe(refusal) = &err else { panic!("{err}") };
     let line = read(&ws, ALARMS).lines().position(|l| l.contains("\"rds_cpu\"")).unwrap() + 1;
     assert!(
@@ -67,7 +67,7 @@ fn a_rename_in_the_table_emits_a_moved_block_and_is_not_refused() {
         reason: "alarm names follow the metric's subject",
     };
     let after = rendered(vec![rename]);
-    safety::guard(ws.path(), &after.scope, &after.files, &after.emitted, &[]).unwrap();
+    safety::guard(ws.path(), &after.scope, &output::Produced::unsettled(after.files.clone()), &after.emitted, &[]).unwrap();
     let moved = &after.files["modules/alarms/moved.tf"];
     assert!(
         moved.ends_with(
@@ -185,7 +185,7 @@ fn a_module_call_renamed_in_a_layer_gets_a_moved_block_in_every_root_of_the_laye
     for core in cores {
         edit(&ws, core, |t| t.replace("module \"rds\" {", "module \"database\" {"));
     }
-    let err = safety::guard(ws.path(), &before.scope, &before.files, &before.emitted, &[]).unwrap_err();
+    let err = safety::guard(ws.path(), &before.scope, &output::Produced::unsettled(before.files.clone()), &before.emitted, &[]).unwrap_err();
     assert!(err.to_string().contains("`module.database` is declared there but no longer generated, and it holds data"), "{err}");
 
     let rename = Move {
@@ -196,7 +196,7 @@ fn a_module_call_renamed_in_a_layer_gets_a_moved_block_in_every_root_of_the_laye
         reason: "module calls are named after their module",
     };
     let after = rendered(vec![rename]);
-    safety::guard(ws.path(), &after.scope, &after.files, &after.emitted, &[]).unwrap();
+    safety::guard(ws.path(), &after.scope, &output::Produced::unsettled(after.files.clone()), &after.emitted, &[]).unwrap();
     for core in cores {
         let moved = &after.files[core.replace("main.tf", "moved.tf").as_str()];
         assert!(moved.contains("  from = module.database\n  to   = module.rds\n"), "{moved}");

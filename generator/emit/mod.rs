@@ -105,11 +105,21 @@ impl From<FilePath> for Utf8PathBuf {
     }
 }
 
-/// Renders every module and root of the plan.
+/// Renders every module and root of the plan, and the chart and config schema when the plan has
+/// environments.
 ///
 /// # Errors
 /// [`Error::Bug`] when two environments disagree on a shared module, or a template fails.
 pub fn emit(plan: &Plan) -> Result<Files, Error> {
+    emit_parts(plan, true)
+}
+
+/// As [`emit`]; without `shared`, the chart and the config schema (the same for every
+/// environment) are left to another part of the run.
+///
+/// # Errors
+/// As [`emit`].
+pub fn emit_parts(plan: &Plan, shared: bool) -> Result<Files, Error> {
     for (i, module) in plan.modules.iter().enumerate() {
         if plan.modules[..i].iter().any(|m| m.name == module.name) {
             return Err(Error::Bug(format!("module {} differs between environments", module.name)));
@@ -147,7 +157,7 @@ pub fn emit(plan: &Plan) -> Result<Files, Error> {
             files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, names, estimate, &diagram::mermaid(env, names))?);
             return Ok(());
         }
-        if envs > 0 {
+        if envs > 0 && shared {
             applications::chart(files);
             files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
         }

@@ -5,7 +5,7 @@ use std::fmt;
 use camino::{Utf8Path, Utf8PathBuf};
 use similar::TextDiff;
 
-use super::{Scope, scan};
+use super::{Produced, Scope, scan};
 use crate::Error;
 use crate::emit::Files;
 
@@ -85,8 +85,16 @@ impl fmt::Display for CheckReport {
 /// [`Error::Io`] when a file exists but cannot be read.
 pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckReport, Error> {
     let _lock = super::TreeLock::shared(root)?;
-    let mut report = CheckReport { checked: files.len(), ..CheckReport::default() };
-    for (rel, contents) in files {
+    check_produced(root, &Produced::unsettled(files.clone()), scope)
+}
+
+/// As [`check`], for a run's settled output, with the tree already locked by the caller.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_produced(root: &Utf8Path, produced: &Produced, scope: &Scope) -> Result<CheckReport, Error> {
+    let mut report = CheckReport { checked: produced.len(), ..CheckReport::default() };
+    for (rel, contents) in &produced.files {
         let path = root.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *contents => {}
@@ -101,7 +109,7 @@ pub fn check(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<CheckRepor
             Err(source) => return Err(Error::Io { action: "read", path, source }),
         }
     }
-    let found = scan::orphans(root, scope, files)?;
+    let found = scan::orphans(root, scope, produced)?;
     report.orphaned = found.orphans;
     report.leftovers = found.leftovers;
     Ok(report)

@@ -8,14 +8,17 @@ mod check;
 mod scan;
 mod write;
 
-pub use check::{CheckReport, check};
-pub use write::{Outcome, write};
+pub use check::{CheckReport, check, check_produced};
+pub use write::{Outcome, write, write_produced};
 
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::Error;
+use crate::emit::{FilePath, Files};
 
 /// The directories (relative to the output tree) whose generated files this run owns: files
 /// with our header in them that the run does not produce are orphans.
@@ -36,13 +39,16 @@ const LOCK_WAIT: Duration = Duration::from_secs(120);
 
 /// A held lock on an output tree (none where `--check` could not open the file); released on drop.
 #[derive(Debug)]
-pub(crate) struct TreeLock {
+pub struct TreeLock {
     _held: Option<std::fs::File>,
 }
 
 impl TreeLock {
     /// For writing: creates the root and the lock file if needed and takes the lock exclusively.
-    pub(crate) fn exclusive(root: &Utf8Path) -> Result<Self, Error> {
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the lock file cannot be created or another run holds the lock too long.
+    pub fn exclusive(root: &Utf8Path) -> Result<Self, Error> {
         let path = root.join(LOCK_FILE);
         let io = |source| Error::Io { action: "create the lock file", path: path.clone(), source };
         std::fs::create_dir_all(root).map_err(io)?;
@@ -53,7 +59,10 @@ impl TreeLock {
     /// For reading (`--check`): a shared lock, so checks run side by side but never see a write
     /// half done. Writes nothing where it cannot: a missing root, a read-only checkout or a lock
     /// file that cannot be created means no lock (nothing can be writing there with our lock).
-    pub(crate) fn shared(root: &Utf8Path) -> Result<Self, Error> {
+    ///
+    /// # Errors
+    /// As [`TreeLock::exclusive`].
+    pub fn shared(root: &Utf8Path) -> Result<Self, Error> {
         let path = root.join(LOCK_FILE);
         if !root.is_dir() {
             return Ok(Self { _held: None });
@@ -95,4 +104,75 @@ fn wait(file: std::fs::File, path: &Utf8Path, exclusive: bool) -> Result<std::fs
             Err(TryLockError::Error(source)) => return Err(Error::Io { action: "lock", path: path.to_owned(), source }),
         }
     }
+}
+
+/// A run's output as compared with the tree so far: `files` differ from what the tree holds (or
+/// are missing, or could not be read), `same` are byte for byte what the tree holds already, and
+/// only their paths are kept. `generate` settles each chunk of environments as it is rendered,
+/// under the tree's lock, so its memory follows the files that change, not the whole tree.
+#[derive(Debug, Default)]
+pub struct Produced {
+    pub files: Files,
+    pub same: BTreeSet<FilePath>,
+    /// Files more than one chunk renders (modules, bootstrap roots, chart, schema): a hash of
+    /// each, so a second rendering that differs is caught as the bug it is.
+    shared: HashMap<FilePath, u64>,
+}
+
+impl Produced {
+    /// Nothing compared yet: every file is to be compared (and written where it differs).
+    pub fn unsettled(files: Files) -> Self {
+        Self { files, ..Self::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len() + self.same.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.same.contains(path) || self.files.contains_key(path)
+    }
+
+    /// Whether this run produces `path` with exactly `text`.
+    pub fn reproduces(&self, path: &str, text: &str) -> bool {
+        self.same.contains(path) || self.files.get(path).is_some_and(|t| t == text)
+    }
+
+    /// Compares `files` with the tree under `root`: those it already holds keep only their
+    /// path. Call it with the tree locked, so what was compared is what stays there.
+    ///
+    /// # Errors
+    /// [`Error::Bug`] when a path is rendered twice with different contents.
+    pub fn settle(&mut self, root: &Utf8Path, files: Files) -> Result<(), Error> {
+        for (path, text) in files {
+            if self.contains(path.as_str()) {
+                let first = self.shared.get(path.as_str()).copied();
+                if first.is_some() && first == Some(hash(&text)) {
+                    continue;
+                }
+                return Err(Error::Bug(format!("{path} is emitted twice, with different contents")));
+            }
+            if !path.as_str().starts_with("out/environments/") {
+                self.shared.insert(path.clone(), hash(&text));
+            }
+            // Anything but an identical file (missing, different, unreadable) is left to
+            // `check_produced`/`write_produced`, which report or fix it.
+            if std::fs::read(root.join(&path)).is_ok_and(|existing| existing == text.as_bytes()) {
+                self.same.insert(path);
+            } else {
+                self.files.insert(path, text);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }

@@ -4,9 +4,9 @@ use std::io::Read;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::Scope;
+use super::{Produced, Scope};
 use crate::Error;
-use crate::emit::{Files, header};
+use crate::emit::header;
 
 /// What the scope's directories hold that this run does not produce.
 #[derive(Debug, Default)]
@@ -20,7 +20,7 @@ pub struct Found {
 /// Walks the scope's directories for orphans and leftover temporary files. Produced files are
 /// not opened (the caller has read them already). Under the tree lock no other run is writing,
 /// so every temporary file of ours found here is stale.
-pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Files) -> Result<Found, Error> {
+pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Produced) -> Result<Found, Error> {
     let mut found = Found::default();
     for dir in &scope.dirs {
         walk(root, &root.join(dir), produced, &mut found)?;
@@ -32,7 +32,7 @@ pub fn orphans(root: &Utf8Path, scope: &Scope, produced: &Files) -> Result<Found
     Ok(found)
 }
 
-fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Found) -> Result<(), Error> {
+fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Produced, found: &mut Found) -> Result<(), Error> {
     let entries = match dir.read_dir_utf8() {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -46,7 +46,7 @@ fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Files, found: &mut Found) ->
         let rel = path.strip_prefix(root).unwrap_or(path);
         if kind.is_dir() && !entry.file_name().starts_with('.') {
             walk(root, path, produced, found)?;
-        } else if kind.is_file() && !produced.contains_key(rel.as_str()) {
+        } else if kind.is_file() && !produced.contains(rel.as_str()) {
             if is_temp_name(entry.file_name()) {
                 // Ours by name, and empty (killed before writing) or holding our header.
                 let empty = entry.metadata().is_ok_and(|m| m.len() == 0);

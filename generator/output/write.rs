@@ -4,7 +4,7 @@ use std::fmt;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{Scope, scan};
+use super::{Produced, Scope, scan};
 use crate::Error;
 use crate::emit::Files;
 
@@ -48,10 +48,19 @@ impl fmt::Display for Outcome {
 /// [`Error::Io`] when the filesystem fails.
 pub fn write(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<Outcome, Error> {
     let _lock = super::TreeLock::exclusive(root)?;
-    let mut outcome = Outcome::default();
+    write_produced(root, &Produced::unsettled(files.clone()), scope)
+}
+
+/// As [`write`], for a run's settled output, with the tree already locked (exclusively) by
+/// the caller.
+///
+/// # Errors
+/// As [`write`].
+pub fn write_produced(root: &Utf8Path, produced: &Produced, scope: &Scope) -> Result<Outcome, Error> {
+    let mut outcome = Outcome { unchanged: produced.same.len(), ..Outcome::default() };
     let mut to_write = Vec::new();
     let mut foreign = Vec::new();
-    for (rel, contents) in files {
+    for (rel, contents) in &produced.files {
         let path = root.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *contents => outcome.unchanged += 1,
@@ -67,7 +76,7 @@ pub fn write(root: &Utf8Path, files: &Files, scope: &Scope) -> Result<Outcome, E
     if !foreign.is_empty() {
         return Err(Error::Refused(foreign));
     }
-    let found = scan::orphans(root, scope, files)?;
+    let found = scan::orphans(root, scope, produced)?;
 
     let mut staged = Staged::default();
     for (rel, contents, _) in &to_write {

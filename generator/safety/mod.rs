@@ -16,8 +16,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use hcl::edit::Span;
 
 use crate::Error;
-use crate::emit::{Files, header};
-use crate::output::Scope;
+use crate::emit::header;
+use crate::output::{Produced, Scope};
 use crate::plan::Plan;
 use crate::plan::moves::{Address, Move, Within};
 
@@ -67,6 +67,15 @@ impl Emitted {
             dir.moved_from.extend(moved.map(|m| m.from.clone()));
         }
         Self { dirs }
+    }
+
+    /// Adds what another part of the same run emits (a chunk of its environments).
+    pub fn merge(&mut self, other: Self) {
+        for (name, dir) in other.dirs {
+            let mine = self.dirs.entry(name).or_default();
+            mine.declared.extend(dir.declared);
+            mine.moved_from.extend(dir.moved_from);
+        }
     }
 
     fn covers(&self, dir: &str, address: &Address) -> bool {
@@ -173,13 +182,13 @@ impl Allowed {
 /// # Errors
 /// [`Error::Unsafe`] listing every problem; [`Error::Usage`] for a malformed `--allow-removal`
 /// or one that allows nothing this run removes; [`Error::Io`] when the tree cannot be read.
-pub fn guard(root: &Utf8Path, scope: &Scope, files: &Files, emitted: &Emitted, allow: &[String]) -> Result<(), Error> {
+pub fn guard(root: &Utf8Path, scope: &Scope, produced: &Produced, emitted: &Emitted, allow: &[String]) -> Result<(), Error> {
     let allowed = Allowed::parse(allow)?;
     let mut used: BTreeSet<&str> = BTreeSet::new();
     let mut problems = Vec::new();
     let mut committed: BTreeMap<String, Vec<Declared>> = BTreeMap::new();
     for dir in &scope.dirs {
-        scan(root, &root.join(dir), Some(files), &mut committed, &mut problems)?;
+        scan(root, &root.join(dir), Some(produced), &mut committed, &mut problems)?;
     }
 
     let mut gone_envs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -265,7 +274,7 @@ fn holds_data(root: &Utf8Path, declared: &Declared) -> Result<Vec<String>, Error
 fn scan(
     root: &Utf8Path,
     dir: &Utf8Path,
-    unchanged: Option<&Files>,
+    unchanged: Option<&Produced>,
     found: &mut BTreeMap<String, Vec<Declared>>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), Error> {
@@ -283,12 +292,16 @@ fn scan(
         if kind.is_dir() && !entry.file_name().starts_with('.') {
             scan(root, path, unchanged, found, problems)?;
         } else if kind.is_file() && path.extension() == Some("tf") {
+            // Compared byte for byte under the tree's lock already: not even read again.
+            if unchanged.is_some_and(|produced| produced.same.contains(path.strip_prefix(root).unwrap_or(path).as_str())) {
+                continue;
+            }
             let text = std::fs::read_to_string(path).map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
             if !header::is_generated(&text) {
                 continue;
             }
             let rel = path.strip_prefix(root).unwrap_or(path).to_owned();
-            if unchanged.and_then(|files| files.get(rel.as_str())) == Some(&text) {
+            if unchanged.is_some_and(|produced| produced.reproduces(rel.as_str(), &text)) {
                 continue;
             }
             let dir_rel = rel.parent().map(|p| p.as_str().to_string()).unwrap_or_default();
