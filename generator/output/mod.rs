@@ -148,6 +148,7 @@ impl Produced {
     /// # Errors
     /// [`Error::Bug`] when a path is rendered twice with different contents.
     pub fn settle(&mut self, root: &Utf8Path, files: Files) -> Result<(), Error> {
+        let mut new = Vec::with_capacity(files.len());
         for (path, text) in files {
             if self.contains(path.as_str()) {
                 let first = self.shared.get(path.as_str()).copied();
@@ -159,9 +160,24 @@ impl Produced {
             if !path.as_str().starts_with("out/environments/") {
                 self.shared.insert(path.clone(), hash(&text));
             }
+            new.push((path, text));
+        }
+        // Reading is most of the cost (a system call or three per file): on every core.
+        let identical = |part: &[(FilePath, String)]| -> Vec<bool> {
+            part.iter().map(|(path, text)| std::fs::read(root.join(path)).is_ok_and(|existing| existing == text.as_bytes())).collect()
+        };
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
+        let size = new.len().div_ceil(workers).max(256);
+        let same: Vec<bool> = std::thread::scope(|scope| {
+            let handles: Vec<_> = new.chunks(size).map(|part| (part.len(), scope.spawn(move || identical(part)))).collect();
+            // A worker that failed compared nothing: its files count as different, to be
+            // compared again (and reported or written) by `check_produced`/`write_produced`.
+            handles.into_iter().flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n])).collect()
+        });
+        for ((path, text), same) in new.into_iter().zip(same) {
             // Anything but an identical file (missing, different, unreadable) is left to
             // `check_produced`/`write_produced`, which report or fix it.
-            if std::fs::read(root.join(&path)).is_ok_and(|existing| existing == text.as_bytes()) {
+            if same {
                 self.same.insert(path);
             } else {
                 self.files.insert(path, text);
