@@ -176,14 +176,7 @@ pub fn render_with(
     if all {
         files.extend(workflow(model, envs)?);
     }
-    let dirs = if all {
-        vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
-    } else {
-        let modules = plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name)));
-        let envs = environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id)));
-        modules.chain(envs).collect()
-    };
-    Ok(Rendered { files, scope: Scope { dirs }, emitted })
+    Ok(Rendered { files, scope: scope(all, &plan, &environments, Vec::new()), emitted })
 }
 
 /// Environments planned, rendered and compared at a time by [`render_settled`]: large enough
@@ -221,16 +214,13 @@ pub fn render_settled(
     let chunks = chunks(envs, chunk);
     let mut produced = output::Produced::default();
     let mut emitted = safety::Emitted::default();
-    let mut dirs: Vec<Utf8PathBuf> = Vec::new();
+    let mut owned = Scope::default();
     let mut modules_done: Vec<(&'static str, Vec<terraform::Variable>)> = Vec::new();
     for (i, part) in chunks.iter().enumerate() {
         let environments: Vec<&Environment> = part.iter().map(|r| &r.env).collect();
         let mut plan = plan_with(model, &environments, &mut moves, test_renames, timings)?;
         emitted.merge(safety::Emitted::of(&plan, &moves));
-        if !all {
-            dirs.extend(plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name))));
-            dirs.extend(environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id))));
-        }
+        owned = scope(all, &plan, &environments, owned.dirs);
         // A module an earlier chunk rendered with the same variables is the same module; one
         // that differs is rendered again, and `settle` reports the clash.
         plan.modules.retain(|m| !modules_done.iter().any(|(name, vars)| *name == m.name && *vars == m.variables));
@@ -242,14 +232,20 @@ pub fn render_settled(
     if all {
         produced.settle(root, workflow(model, envs)?)?;
     }
-    let dirs = if all {
-        vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()]
-    } else {
-        dirs.sort();
-        dirs.dedup();
-        dirs
-    };
-    Ok(Settled { produced, scope: Scope { dirs }, emitted })
+    Ok(Settled { produced, scope: owned, emitted })
+}
+
+/// The directories a run owns (see [`Scope`]): with `all` the whole generated tree, else the
+/// modules the plan uses and its environments' directories, added to `dirs` (earlier chunks').
+fn scope(all: bool, plan: &plan::Plan, environments: &[&Environment], mut dirs: Vec<Utf8PathBuf>) -> Scope {
+    if all {
+        return Scope { dirs: vec!["modules".into(), "out".into(), "schema".into(), "helm-charts".into()] };
+    }
+    dirs.extend(plan.modules.iter().map(|m| Utf8PathBuf::from(format!("modules/{}", m.name))));
+    dirs.extend(environments.iter().map(|e| Utf8PathBuf::from(plan::naming::env_dir(&e.id))));
+    dirs.sort();
+    dirs.dedup();
+    Scope { dirs }
 }
 
 /// The plan of `environments`, with the rename table applied and the test renames added to it.
@@ -283,8 +279,7 @@ fn chunks<'a>(envs: &[&'a Resolved], size: usize) -> Vec<Vec<&'a Resolved>> {
     let mut homes: Vec<Vec<&Resolved>> = Vec::new();
     let mut index: std::collections::HashMap<(&str, String), usize> = std::collections::HashMap::new();
     for r in envs {
-        let key = (r.env.identity.account_id.as_str(), plan::roots::state_region(&r.env));
-        let at = *index.entry(key).or_insert_with(|| {
+        let at = *index.entry(plan::bootstrap::home_of(&r.env)).or_insert_with(|| {
             homes.push(Vec::new());
             homes.len() - 1
         });

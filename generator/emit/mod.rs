@@ -31,12 +31,6 @@ pub type Files = BTreeMap<FilePath, String>;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FilePath(Utf8PathBuf);
 
-impl FilePath {
-    pub fn as_path(&self) -> &Utf8Path {
-        &self.0
-    }
-}
-
 impl Ord for FilePath {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.as_str().cmp(other.0.as_str())
@@ -69,12 +63,6 @@ impl AsRef<Utf8Path> for FilePath {
     }
 }
 
-impl AsRef<std::path::Path> for FilePath {
-    fn as_ref(&self) -> &std::path::Path {
-        self.0.as_std_path()
-    }
-}
-
 impl std::fmt::Display for FilePath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -90,12 +78,6 @@ impl From<String> for FilePath {
 impl From<&str> for FilePath {
     fn from(path: &str) -> Self {
         Self(path.into())
-    }
-}
-
-impl From<Utf8PathBuf> for FilePath {
-    fn from(path: Utf8PathBuf) -> Self {
-        Self(path)
     }
 }
 

@@ -395,13 +395,9 @@ fn reads(files: &Files, env: &Resolved, step: Step) -> Vec<Step> {
     let Step::Terraform(layer) = step else {
         return vec![Step::Terraform(Layer::Core)];
     };
-    // Paths order by their text: the files under `dir/` are one run starting at `dir/`.
     let dir = format!("{}/", naming::root_dir(&env.env.id, layer));
     let mut found = Vec::new();
-    for (path, text) in files.range::<str, _>((std::ops::Bound::Included(dir.as_str()), std::ops::Bound::Unbounded)) {
-        if !path.as_str().starts_with(&dir) {
-            break;
-        }
+    for (path, text) in files.iter().filter(|(path, _)| path.as_str().starts_with(&dir)) {
         if path.extension() != Some("tf") {
             continue;
         }

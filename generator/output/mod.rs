@@ -137,11 +137,6 @@ impl Produced {
         self.same.contains(path) || self.files.contains_key(path)
     }
 
-    /// Whether this run produces `path` with exactly `text`.
-    pub fn reproduces(&self, path: &str, text: &str) -> bool {
-        self.same.contains(path) || self.files.get(path).is_some_and(|t| t == text)
-    }
-
     /// Compares `files` with the tree under `root`: those it already holds keep only their
     /// path. Call it with the tree locked, so what was compared is what stays there.
     ///
@@ -151,8 +146,7 @@ impl Produced {
         let mut new = Vec::with_capacity(files.len());
         for (path, text) in files {
             if self.contains(path.as_str()) {
-                let first = self.shared.get(path.as_str()).copied();
-                if first.is_some() && first == Some(hash(&text)) {
+                if self.shared.get(path.as_str()) == Some(&hash(&text)) {
                     continue;
                 }
                 return Err(Error::Bug(format!("{path} is emitted twice, with different contents")));

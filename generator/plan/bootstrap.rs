@@ -49,12 +49,18 @@ impl StateHome {
 /// nothing else, so generating one environment writes the same root as `--all`. Validation makes
 /// every environment of one account and state region name the same bucket; were it not so, the
 /// first environment's bucket would win here.
+/// The state home an environment keeps its state in: its account and state region (one
+/// bootstrap root, one state bucket each).
+pub fn home_of(env: &Environment) -> (&str, String) {
+    (env.identity.account_id.as_str(), roots::state_region(env))
+}
+
 pub fn homes<'a>(envs: impl IntoIterator<Item = &'a Environment>) -> Vec<StateHome> {
-    let mut homes: BTreeMap<(String, String), StateHome> = BTreeMap::new();
+    let mut homes: BTreeMap<(&str, String), StateHome> = BTreeMap::new();
     for env in envs {
-        let region = roots::state_region(env);
-        homes.entry((env.identity.account_id.clone(), region.clone())).or_insert_with(|| StateHome {
-            account_id: env.identity.account_id.clone(),
+        let (account, region) = home_of(env);
+        homes.entry((account, region.clone())).or_insert_with(|| StateHome {
+            account_id: account.to_string(),
             region,
             bucket: env.identity.state.bucket.clone(),
             project: env.project.clone(),

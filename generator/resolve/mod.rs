@@ -270,7 +270,6 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
             let merged = layered.merged();
             let (settings, settings_problems) = decode_patched::<Settings>(&split(&merged, true), &locator);
             let (identity, identity_problems) = decode_patched::<Identity>(&split(&merged, false), &locator);
-            drop(merged);
             if let (Some(identity), Some(settings)) = (identity, settings) {
                 let env = Environment { id, project: doc.project.clone(), identity, settings };
                 if settings_problems.is_empty() && identity_problems.is_empty() {

@@ -292,16 +292,16 @@ fn scan(
         if kind.is_dir() && !entry.file_name().starts_with('.') {
             scan(root, path, unchanged, found, problems)?;
         } else if kind.is_file() && path.extension() == Some("tf") {
+            let rel = path.strip_prefix(root).unwrap_or(path).to_owned();
             // Compared byte for byte under the tree's lock already: not even read again.
-            if unchanged.is_some_and(|produced| produced.same.contains(path.strip_prefix(root).unwrap_or(path).as_str())) {
+            if unchanged.is_some_and(|produced| produced.same.contains(rel.as_str())) {
                 continue;
             }
             let text = std::fs::read_to_string(path).map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
             if !header::is_generated(&text) {
                 continue;
             }
-            let rel = path.strip_prefix(root).unwrap_or(path).to_owned();
-            if unchanged.is_some_and(|produced| produced.reproduces(rel.as_str(), &text)) {
+            if unchanged.is_some_and(|produced| produced.files.get(rel.as_str()) == Some(&text)) {
                 continue;
             }
             let dir_rel = rel.parent().map(|p| p.as_str().to_string()).unwrap_or_default();

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::p;
 use crate::diagnostics::Diagnostic;
 use crate::load::path::KeyPath;
+use crate::plan::bootstrap::home_of;
 use crate::plan::roots::state_region;
 use crate::resolve::decode::Locate;
 use crate::resolve::{Model, Resolved};
@@ -19,9 +20,8 @@ pub fn check_state_buckets(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut buckets_of_home: HashMap<Home<'_>, Vec<(&str, usize)>> = HashMap::new();
     let mut homes_of_bucket: HashMap<&str, Vec<(Home<'_>, usize)>> = HashMap::new();
     for (i, a) in envs.iter().enumerate() {
-        let id = &a.env.identity;
-        let home = (id.account_id.as_str(), state_region(&a.env));
-        let bucket = id.state.bucket.as_str();
+        let home = home_of(&a.env);
+        let bucket = a.env.identity.state.bucket.as_str();
         let same_home = buckets_of_home.get(&home).and_then(|list| list.iter().find(|(b, _)| *b != bucket)).map(|(_, j)| *j);
         let same_bucket = homes_of_bucket.get(bucket).and_then(|list| list.iter().find(|(h, _)| *h != home)).map(|(_, j)| *j);
         if let Some(j) = same_home.into_iter().chain(same_bucket).min()
@@ -42,7 +42,7 @@ pub fn check_state_buckets(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// An account and the region its state lives in: one bootstrap root, one state bucket.
+/// See [`home_of`].
 type Home<'a> = (&'a str, String);
 
 fn conflict(a: &Resolved, b: &Resolved) -> Option<(String, String)> {
