@@ -116,9 +116,28 @@ const STORAGE_READS: &[&str] = &[
     "FILE_SIZE_LIMIT",
     "REQUEST_ALLOW_X_FORWARDED_PATH",
     "ENABLE_IMAGE_TRANSFORMATION",
+    "IMGPROXY_URL",
     "STORAGE_PUBLIC_URL",
     "NODE_EXTRA_CA_CERTS",
     "AWS_REGION",
+];
+
+/// imgproxy v3.30.1: imgproxy/imgproxy@v3.30.1:config/config.go (`configurators.*(&X, "IMGPROXY_...")`)
+/// and logger/log.go (IMGPROXY_LOG_LEVEL).
+const IMGPROXY_READS: &[&str] = &[
+    "IMGPROXY_BIND",
+    "IMGPROXY_ALLOWED_SOURCES",
+    "IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES",
+    "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES",
+    "IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES",
+    "IMGPROXY_MAX_SRC_RESOLUTION",
+    "IMGPROXY_MAX_SRC_FILE_SIZE",
+    "IMGPROXY_AUTO_WEBP",
+    "IMGPROXY_WORKERS",
+    "IMGPROXY_REQUESTS_QUEUE_SIZE",
+    "IMGPROXY_TIMEOUT",
+    "IMGPROXY_DOWNLOAD_TIMEOUT",
+    "IMGPROXY_LOG_LEVEL",
 ];
 
 /// postgres-meta v0.95.2 (supabase/postgres-meta@v0.95.2:src/server/constants.ts; CRYPTO_KEY and
@@ -335,6 +354,9 @@ fn http_routes(component: &str) -> &'static [(&'static str, &'static str)] {
         "storage" => &[("/status", "SERVER_PORT")],
         // supabase/postgres-meta@v0.95.2:src/server/app.ts: app.get('/health', ...)
         "meta" => &[("/health", "PG_META_PORT")],
+        // imgproxy/imgproxy@v3.30.1:router/router.go and server.go: GET /health (200 while libvips
+        // is healthy), on IMGPROXY_BIND.
+        "imgproxy" => &[("/health", "IMGPROXY_BIND")],
         // Kong/kong@3.9.1:kong/api/routes/health.lua ("/status") and kong/status/ready.lua
         // ("/status/ready"), served by the status listener.
         "kong" => &[
@@ -392,6 +414,9 @@ fn composition_only(container: &Value) -> BTreeSet<String> {
 /// Asserts that every env var the chart sets on the component's container is read.
 fn assert_env_read(component: &str, read: impl Fn(&str) -> bool) {
     for_each_env(|env| {
+        if env.find_deployment(component).is_none() {
+            return; // an optional component this environment does not deploy
+        }
         let container = env.container(component);
         let helpers = composition_only(container);
         let unread: Vec<String> = env_names(container)
@@ -438,6 +463,11 @@ fn studio_reads_every_env_var_the_chart_sets() {
 #[test]
 fn realtime_reads_every_env_var_the_chart_sets() {
     assert_env_read("realtime", |n| REALTIME_READS.contains(&n));
+}
+
+#[test]
+fn imgproxy_reads_every_env_var_the_chart_sets() {
+    assert_env_read("imgproxy", |n| IMGPROXY_READS.contains(&n));
 }
 
 #[test]
@@ -492,7 +522,11 @@ fn every_http_probe_path_exists_at_the_pinned_tag_on_the_port_that_serves_it() {
             "storage",
             "meta",
             "studio",
+            "imgproxy",
         ] {
+            if env.find_deployment(component).is_none() {
+                continue;
+            }
             let container = env.container(component);
             for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
                 let http = &container[probe]["httpGet"];
@@ -535,9 +569,13 @@ fn container_ports_are_the_ports_the_processes_listen_on() {
         ("storage", "http", "SERVER_PORT"),
         ("meta", "http", "PG_META_PORT"),
         ("studio", "http", "PORT"),
+        ("imgproxy", "http", "IMGPROXY_BIND"),
     ];
     for_each_env(|env| {
         for (component, port_name, var) in listeners {
+            if env.find_deployment(component).is_none() {
+                continue;
+            }
             let container = env.container(component);
             assert_eq!(
                 port_number(container, &Value::from(port_name)),
@@ -572,6 +610,9 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
         ],
         // Next.js writes its image and fetch caches to .next/cache of the app (/app/apps/studio).
         "studio" => vec!["/app/apps/studio/.next/cache".into()],
+        // libvips/glib temporary files and fontconfig's cache (imgproxy/imgproxy@v3.30.1:
+        // docker/Dockerfile creates /var/cache/fontconfig writable for the runtime user).
+        "imgproxy" => vec!["/tmp".into(), "/var/cache/fontconfig".into()],
         _ => vec![],
     }
 }
@@ -579,7 +620,10 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
 #[test]
 fn read_only_root_filesystems_have_writable_mounts_where_the_processes_write() {
     for_each_env(|env| {
-        for component in ["kong", "realtime", "studio"] {
+        for component in ["kong", "realtime", "studio", "imgproxy"] {
+            if env.find_deployment(component).is_none() {
+                continue;
+            }
             let container = env.container(component);
             assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
             let writable: Vec<&str> = container["volumeMounts"]
@@ -918,4 +962,184 @@ fn ingress_names_the_web_acl_exactly_when_the_tier_enables_waf() {
     });
     let seen = seen.into_inner();
     assert!(seen.is_empty() || seen.len() == 2, "the committed environments must cover both a tier with WAF and one without: {seen:?}");
+}
+
+// ------------------------------------------------------------------------------ imgproxy
+
+/// Storage registers its `/render/image/*` routes only when image transformation is on
+/// (supabase/storage@v1.44.2:src/http/routes/render/index.ts returns early otherwise), and then
+/// sends every render to `IMGPROXY_URL` (src/storage/renderer/image.ts). So the switch must follow
+/// the imgproxy Deployment exactly, and the URL must reach the port imgproxy listens on.
+#[test]
+fn storage_renders_images_exactly_when_imgproxy_runs_and_reaches_it() {
+    let seen = std::cell::RefCell::new(BTreeSet::new());
+    for_each_env(|env| {
+        let storage = env.container("storage");
+        let deployed = env.find_deployment("imgproxy").is_some();
+        assert_eq!(
+            env_value(storage, "ENABLE_IMAGE_TRANSFORMATION"),
+            Some(if deployed { "true" } else { "false" }),
+            "{}: Storage's image transformation must be on exactly when imgproxy is deployed",
+            env.name
+        );
+        seen.borrow_mut().insert(deployed);
+        if !deployed {
+            assert_eq!(env_value(storage, "IMGPROXY_URL"), None, "{}: IMGPROXY_URL without imgproxy", env.name);
+            return;
+        }
+        let url = env_value(storage, "IMGPROXY_URL").unwrap_or_else(|| panic!("{}: Storage has no IMGPROXY_URL", env.name));
+        let rest = url.strip_prefix("http://").unwrap_or_else(|| panic!("{}: IMGPROXY_URL {url} is not plain http (Storage's keep-alive agent is http only)", env.name));
+        let (host, port) = rest.trim_end_matches('/').split_once(':').unwrap_or_else(|| panic!("{}: IMGPROXY_URL {url} names no port", env.name));
+        let service = env.find("Service", host).unwrap_or_else(|| panic!("{}: IMGPROXY_URL names {host}, which is no Service", env.name));
+        let service_port = service["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"].as_u64() == port.parse().ok())
+            .unwrap_or_else(|| panic!("{}: Service {host} has no port {port}", env.name));
+        assert_eq!(service["spec"]["selector"]["app.kubernetes.io/component"], "imgproxy", "{}: {host} does not select imgproxy", env.name);
+        let imgproxy = env.container("imgproxy");
+        assert_eq!(
+            port_number(imgproxy, &service_port["targetPort"]),
+            listen_port(imgproxy, "IMGPROXY_BIND"),
+            "{}: the Service sends Storage's renders to a port imgproxy does not listen on",
+            env.name
+        );
+    });
+    let seen = seen.into_inner();
+    assert!(seen.is_empty() || seen.len() == 2, "the committed environments must cover imgproxy on and off: {seen:?}");
+}
+
+/// imgproxy checks no signature (Storage cannot sign its requests), so it fetches any source its
+/// caller names: only Storage may reach it, and it may reach only HTTPS.
+#[test]
+fn only_storage_reaches_imgproxy_and_imgproxy_reaches_only_https() {
+    for_each_env(|env| {
+        if env.find_deployment("imgproxy").is_none() {
+            return;
+        }
+        let policy = env.network_policy("imgproxy").unwrap_or_else(|| panic!("{}: imgproxy has no NetworkPolicy", env.name));
+        let ingress = policy["spec"]["ingress"].as_array().unwrap();
+        let from: Vec<&Value> = ingress.iter().flat_map(|rule| rule["from"].as_array().unwrap()).collect();
+        assert_eq!(from.len(), 1, "{}: imgproxy admits more than one peer: {from:?}", env.name);
+        assert_eq!(from[0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"], "storage", "{}", env.name);
+        for rule in policy["spec"]["egress"].as_array().unwrap() {
+            let ports: Vec<u64> = rule["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
+            assert_eq!(ports, [443], "{}: imgproxy egress beyond HTTPS: {rule}", env.name);
+        }
+        // Storage's own policy lets it reach imgproxy.
+        let storage = env.network_policy("storage").unwrap();
+        assert!(
+            storage["spec"]["egress"].as_array().unwrap().iter().any(|rule| rule["to"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|peer| peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "imgproxy"))),
+            "{}: Storage's NetworkPolicy does not let it reach imgproxy",
+            env.name
+        );
+    });
+}
+
+/// Whether imgproxy admits a source URL: imgproxy/imgproxy@v3.30.1:security/source.go matches
+/// the URL against each IMGPROXY_ALLOWED_SOURCES entry turned into `^` + the entry with `*`
+/// matching within a path segment (config/configurators/configurators.go, RegexpFromPattern).
+fn imgproxy_admits(allowed: &str, url: &str) -> bool {
+    allowed.split(',').map(str::trim).any(|pattern| {
+        let literals: Vec<String> = pattern.split('*').map(regex::escape).collect();
+        regex::Regex::new(&format!("^{}", literals.join("([^/]*)"))).unwrap().is_match(url)
+    })
+}
+
+/// Presigns a GetObject link exactly as Storage does for imgproxy: the AWS SDK for JavaScript v3
+/// at the versions supabase/storage@v1.44.2 locks, a client with only a region (no endpoint, no
+/// path style: src/storage/backend/s3/adapter.ts `createS3Client`), `getSignedUrl(client,
+/// GetObjectCommand, { expiresIn: 600 })` (`privateAssetUrl`). Credentials are dummies: signing is
+/// local. None without node or the SDK (`scripts/install-aws-sdk-s3.sh`).
+fn presign(bucket: &str, region: &str, key: &str) -> Option<String> {
+    let sdk = common::repo().join(".cache/aws-sdk-s3/node_modules");
+    if !sdk.join("@aws-sdk/s3-request-presigner").is_dir() {
+        common::missing("the AWS SDK for JavaScript v3", ".cache/aws-sdk-s3 (scripts/install-aws-sdk-s3.sh installs it)");
+        return None;
+    }
+    let script = r#"
+const { S3Client, GetObjectCommand } = require('@aws-sdk/client-s3');
+const { getSignedUrl } = require('@aws-sdk/s3-request-presigner');
+const [bucket, region, key] = process.argv.slice(1);
+const client = new S3Client({ region, credentials: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' } });
+getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 })
+  .then((url) => process.stdout.write(url), (err) => { console.error(err); process.exit(1); });
+"#;
+    let out = Command::new("node")
+        .args(["-e", script, bucket, region, key])
+        .env("NODE_PATH", &sdk)
+        .output()
+        .expect("run node");
+    assert!(out.status.success(), "presigning failed: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// IMGPROXY_ALLOWED_SOURCES admits the link Storage sends for an object of its bucket, and not a
+/// link to another bucket, a look-alike host, or the instance metadata service.
+#[test]
+fn imgproxy_admits_the_links_storage_presigns_and_nothing_else() {
+    for_each_env(|env| {
+        if env.find_deployment("imgproxy").is_none() {
+            return;
+        }
+        let storage = env.container("storage");
+        let bucket = env_value(storage, "GLOBAL_S3_BUCKET").expect("GLOBAL_S3_BUCKET");
+        let region = env_value(storage, "REGION").expect("REGION");
+        let allowed = env_value(env.container("imgproxy"), "IMGPROXY_ALLOWED_SOURCES").expect("IMGPROXY_ALLOWED_SOURCES");
+        // Object keys in the global bucket are <tenant>/<bucket>/<name> (src/storage/locator.ts).
+        let Some(link) = presign(bucket, region, "stub/avatars/folder/a photo.png") else { return };
+        assert!(imgproxy_admits(allowed, &link), "{}: imgproxy ({allowed}) refuses the link Storage sends: {link}", env.name);
+        for foreign in [
+            link.replacen(bucket, "someone-elses-bucket", 1),
+            link.replacen(".amazonaws.com/", ".amazonaws.com.evil.example/", 1),
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+            format!("http://{bucket}.s3.{region}.amazonaws.com/stub/x.png"),
+        ] {
+            assert!(!imgproxy_admits(allowed, &foreign), "{}: imgproxy ({allowed}) admits {foreign}", env.name);
+        }
+    });
+}
+
+/// Kong's declarative config as it runs: the template the ExternalSecret writes to kong.yml, with
+/// the two API-key placeholders External Secrets fills in replaced by a value.
+fn kong_config(env: &Env) -> Value {
+    let template = env
+        .docs
+        .iter()
+        .filter(|d| d["kind"] == "ExternalSecret")
+        .find_map(|d| d["spec"]["target"]["template"]["data"]["kong.yml"].as_str())
+        .unwrap_or_else(|| panic!("{}: no ExternalSecret writes kong.yml", env.name));
+    let text = template.replace("{{ .anonKey | toJson }}", "\"anon\"").replace("{{ .serviceRoleKey | toJson }}", "\"service\"");
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: kong.yml does not parse: {e}", env.name))
+}
+
+/// Kong routes /storage/v1/render/image/... to Storage with the path Storage serves: Kong picks
+/// the longest matching prefix path and, with strip_path, forwards the rest after the service's
+/// path (Kong/kong@3.9.1: prefix paths, `strip_path`).
+#[test]
+fn kong_routes_image_renders_to_storage() {
+    for_each_env(|env| {
+        let config = kong_config(env);
+        let request = "/storage/v1/render/image/public/avatars/a.png";
+        let (service, path) = config["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["routes"].as_array().unwrap().iter().map(move |r| (s, r)))
+            .flat_map(|(s, r)| r["paths"].as_array().unwrap().iter().map(move |p| (s, r, p.as_str().unwrap())))
+            .filter(|(_, _, p)| request.starts_with(p))
+            .max_by_key(|(_, _, p)| p.len())
+            .map(|(s, r, p)| {
+                let rest = if r["strip_path"] == true { &request[p.len()..] } else { request };
+                let base = s["url"].as_str().unwrap().trim_end_matches('/');
+                (base.to_string(), format!("/{}", rest.trim_start_matches('/')))
+            })
+            .unwrap_or_else(|| panic!("{}: no Kong route matches {request}", env.name));
+        assert!(service.starts_with("http://supabase-storage:"), "{}: {request} goes to {service}", env.name);
+        // supabase/storage@v1.44.2:src/app.ts registers the render routes under /render/image.
+        assert_eq!(path, "/render/image/public/avatars/a.png", "{}", env.name);
+    });
 }

@@ -143,6 +143,15 @@ fn replicas_outside_hpa_bounds() {
 }
 
 #[test]
+fn required_component_cannot_be_switched_off() {
+    rejected(
+        "required_component_off",
+        edited(&[("          hpa: { min: 2, max: 4, cpu_target: 70 }\n", "          hpa: { min: 2, max: 4, cpu_target: 70 }\n          enabled: false\n")]),
+        &["required-component"],
+    );
+}
+
+#[test]
 fn max_storage_below_allocated() {
     rejected("max_storage", edited(&[("max_allocated_storage_gib: 40", "max_allocated_storage_gib: 10")]), &["invalid-range"]);
 }

@@ -28,7 +28,7 @@ fn components(env: &Environment) -> Vec<DiagramBox> {
     let s = &env.settings.supabase;
     let c = &s.components;
     let hpa = s.hpa_enabled;
-    vec![
+    let mut boxes = vec![
         DiagramBox { id: "kong", label: format!("Kong API gateway<br/>{}", replicas(&c.kong, hpa)) },
         DiagramBox { id: "rest", label: format!("PostgREST<br/>{}", replicas(&c.postgrest, hpa)) },
         DiagramBox { id: "auth", label: format!("GoTrue auth<br/>{}", replicas(&c.gotrue, hpa)) },
@@ -36,7 +36,20 @@ fn components(env: &Environment) -> Vec<DiagramBox> {
         DiagramBox { id: "storage", label: format!("Storage API<br/>{}", replicas(&c.storage, hpa)) },
         DiagramBox { id: "meta", label: format!("postgres-meta<br/>{}", replicas(&c.meta, hpa)) },
         DiagramBox { id: "studio", label: format!("Studio (internal)<br/>{}", replicas(&c.studio, hpa)) },
-    ]
+    ];
+    if c.imgproxy.enabled {
+        boxes.push(DiagramBox { id: "imgproxy", label: format!("imgproxy<br/>{}", replicas(&c.imgproxy, hpa)) });
+    }
+    boxes
+}
+
+/// Edges to and from the optional components the environment runs.
+fn optional_edges(env: &Environment) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut edges = Vec::new();
+    if env.settings.supabase.components.imgproxy.enabled {
+        edges.extend([("storage", "imgproxy", "render"), ("imgproxy", "s3", "presigned GET")]);
+    }
+    edges
 }
 
 fn nat_label(env: &Environment) -> String {
@@ -158,6 +171,9 @@ pub fn mermaid(env: &Environment, names: &Names) -> String {
     let _ = writeln!(out, "  studio --> meta");
     let _ = writeln!(out, "  rest & auth & realtime & storage & meta -->|TLS 5432| db");
     let _ = writeln!(out, "  storage -->|IRSA| s3");
+    for (from, to, label) in optional_edges(env) {
+        let _ = writeln!(out, "  {from} -->|{label}| {to}");
+    }
     let _ = writeln!(out, "  ns -.->|External Secrets| secrets");
     let _ = writeln!(out, "  cluster -->|egress| nat");
     for (from, to, label) in edge_and_observability_edges(env) {
@@ -222,6 +238,7 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
         ("cluster", "nat", "egress"),
     ]
     .into_iter()
+    .chain(optional_edges(env))
     .chain(edge_and_observability_edges(env))
     {
         cells.edge(from, to, label);

@@ -117,6 +117,7 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 region => v.global.aws_region.as_str(),
                 cluster => names.cluster.as_str(),
                 api_host => v.ingress.host.as_str(),
+                imgproxy => v.imgproxy.enabled,
                 state_bucket => apps.state_bucket.as_str(),
                 state_prefix => format!("{}/{}", apps.id.region, apps.id.name),
                 namespace => applications::namespace(),
@@ -208,6 +209,7 @@ pub fn environment_readme(
         .components
         .iter()
         .into_iter()
+        .filter(|(_, c)| c.enabled)
         .map(|(name, c)| ComponentRow {
             name,
             image: format!("{}:{}", c.image.repository, c.image.tag),
@@ -263,6 +265,7 @@ pub fn environment_readme(
                 mermaid,
                 node_groups => Serde(&node_groups),
                 components => Serde(&components),
+                switched_off => s.supabase.components.iter().into_iter().filter(|(_, c)| !c.enabled).map(|(name, _)| name).collect::<Vec<_>>(),
                 roles => Serde(&roles),
                 alarms => Serde(&crate::plan::monitoring::rows(env)),
             })

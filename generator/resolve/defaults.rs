@@ -6,6 +6,8 @@
 
 use serde_json::{Value, json};
 
+use super::model::REQUIRED_COMPONENTS;
+
 /// Kubernetes minor version for new clusters: EKS standard support until 2027-03-27.
 pub const EKS_VERSION: &str = "1.35";
 
@@ -16,7 +18,7 @@ pub const POSTGRES_VERSION: &str = "17";
 /// Supabase images, as tested together upstream (supabase/supabase `docker/docker-compose.yml`,
 /// February 2026), except Kong: 3.9.1 is the last open-source Kong release, upstream still
 /// ships 2.8.1 (2022). Every database client here supports TLS to RDS (Realtime needs >= 2.41.7).
-pub const IMAGES: [(&str, &str, &str); 7] = [
+pub const IMAGES: [(&str, &str, &str); 8] = [
     ("kong", "kong", "3.9.1"),
     ("postgrest", "postgrest/postgrest", "v14.5"),
     ("gotrue", "supabase/gotrue", "v2.186.0"),
@@ -24,6 +26,7 @@ pub const IMAGES: [(&str, &str, &str); 7] = [
     ("storage", "supabase/storage-api", "v1.44.2"),
     ("meta", "supabase/postgres-meta", "v0.95.2"),
     ("studio", "supabase/studio", "2026.02.16-sha-26c615c"),
+    ("imgproxy", "darthsim/imgproxy", "v3.30.1"),
 ];
 
 /// Database pool per pod of each component that connects (`db_pool`): small enough that the
@@ -37,6 +40,8 @@ pub fn builtin() -> Value {
         .iter()
         .map(|(name, repository, tag)| {
             let component = json!({
+                // Optional components are off until a tier or environment turns them on.
+                "enabled": REQUIRED_COMPONENTS.contains(name),
                 "image": { "repository": repository, "tag": tag },
                 "replicas": 1,
                 "resources": {

@@ -448,11 +448,16 @@ pub struct Components {
     pub storage: Component,
     pub meta: Component,
     pub studio: Component,
+    /// imgproxy: Storage's image transformations (`/storage/v1/render/image/...`).
+    pub imgproxy: Component,
 }
+
+/// Components a stack cannot run without; the others are switched with `enabled`.
+pub const REQUIRED_COMPONENTS: [&str; 7] = ["kong", "postgrest", "gotrue", "realtime", "storage", "meta", "studio"];
 
 impl Components {
     /// Each component with its YAML key, in a fixed order.
-    pub fn iter(&self) -> [(&'static str, &Component); 7] {
+    pub fn iter(&self) -> [(&'static str, &Component); 8] {
         [
             ("kong", &self.kong),
             ("postgrest", &self.postgrest),
@@ -461,6 +466,7 @@ impl Components {
             ("storage", &self.storage),
             ("meta", &self.meta),
             ("studio", &self.studio),
+            ("imgproxy", &self.imgproxy),
         ]
     }
 }
@@ -468,6 +474,8 @@ impl Components {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
+    /// Whether the stack runs it. Only optional components (imgproxy) may be switched off.
+    pub enabled: bool,
     pub image: Image,
     pub replicas: u32,
     pub resources: Resources,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 
 use super::{Check, p};
-use crate::resolve::model::{Arch, CapacityType, Component, Settings, arch};
+use crate::resolve::model::{Arch, CapacityType, Component, REQUIRED_COMPONENTS, Settings, arch};
 
 /// Retention periods CloudWatch Logs accepts.
 pub const LOG_RETENTION_DAYS: &[u32] =
@@ -196,6 +196,14 @@ fn rds(s: &Settings, check: &mut Check<'_>) {
 
 fn component(name: &str, c: &Component, check: &mut Check<'_>) {
     let at = |field: &str| p("supabase.components").key(name).key(field);
+    if !c.enabled && REQUIRED_COMPONENTS.contains(&name) {
+        check.error(
+            at("enabled"),
+            "required-component",
+            format!("{name} is part of every stack and cannot be switched off"),
+            format!("remove `enabled: false`; the components that can be switched off: {}", optional_components().join(", ")),
+        );
+    }
     let tag = c.image.tag.as_str();
     if tag.is_empty() || ["latest", "stable", "main", "master", "edge"].contains(&tag) {
         check.error(
@@ -243,6 +251,11 @@ fn component(name: &str, c: &Component, check: &mut Check<'_>) {
             check.error(at("hpa").key("cpu_target"), "invalid-range", format!("CPU target {}% is outside 1-100", hpa.cpu_target), "70 is a common choice".into());
         }
     }
+}
+
+/// The components a tier or environment may switch off, by YAML key.
+fn optional_components() -> Vec<&'static str> {
+    crate::resolve::defaults::IMAGES.iter().map(|(name, ..)| *name).filter(|n| !REQUIRED_COMPONENTS.contains(n)).collect()
 }
 
 /// `hh:mm-hh:mm`, or with `weekly` `ddd:hh:mm-ddd:hh:mm`.

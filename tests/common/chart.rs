@@ -147,11 +147,23 @@ impl Env {
 
     /// The Deployment `supabase-<component>`.
     pub fn deployment(&self, component: &str) -> &Value {
+        self.find_deployment(component)
+            .unwrap_or_else(|| panic!("{}: no Deployment supabase-{component}", self.name))
+    }
+
+    /// The Deployment `supabase-<component>`, if the values deploy it (optional components).
+    pub fn find_deployment(&self, component: &str) -> Option<&Value> {
         let name = format!("supabase-{component}");
         self.docs
             .iter()
             .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name.as_str())
-            .unwrap_or_else(|| panic!("{}: no Deployment {name}", self.name))
+    }
+
+    /// The object of a kind and name, if rendered.
+    pub fn find(&self, kind: &str, name: &str) -> Option<&Value> {
+        self.docs
+            .iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
     }
 
     /// The component's main container (named like the component).

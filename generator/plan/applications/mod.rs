@@ -9,7 +9,7 @@ use crate::resolve::model::{CapacityType, Component as Sizing, EnvId, Environmen
 
 use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
 use values::{
-    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Ingress, Kong, NetworkPolicy,
+    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Imgproxy, Ingress, Kong, NetworkPolicy,
     Pooled, Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
 };
 
@@ -131,6 +131,13 @@ fn values(env: &Environment, names: &Names) -> Values {
         },
         meta: component(&components.meta),
         studio: Studio { component: component(&components.studio), default_organization: env.project.clone(), default_project: env.id.to_string() },
+        imgproxy: Imgproxy {
+            enabled: components.imgproxy.enabled,
+            component: component(&components.imgproxy),
+            allowed_sources: bucket_urls(&names.storage_bucket, &env.identity.aws_region),
+            // supabase/supabase docker/docker-compose.yml sets 16.8 (imgproxy's default before v3.23).
+            max_src_resolution_megapixels: 16.8,
+        },
         ingress: Ingress {
             host: api_host(env),
             load_balancer_name: names.prefix.clone(),
@@ -152,6 +159,15 @@ fn values(env: &Environment, names: &Names) -> Values {
             api_key_lifetime_days: 3650,
         },
     }
+}
+
+/// The address a presigned GetObject link of the bucket starts with. Storage builds its S3
+/// client with neither an endpoint nor path style (supabase/storage@v1.44.2:
+/// src/storage/backend/s3/adapter.ts `createS3Client`), so the AWS SDK for JavaScript v3 presigns
+/// the virtual-hosted regional address, us-east-1 included; tests/chart_contracts.rs presigns with
+/// that SDK and checks imgproxy admits the link. The trailing slash keeps look-alike hosts out.
+pub fn bucket_urls(bucket: &str, region: &str) -> Vec<String> {
+    vec![format!("https://{bucket}.s3.{region}.amazonaws.com/")]
 }
 
 fn image((repository, tag): (&str, &str)) -> Image {

@@ -22,6 +22,7 @@ pub struct Values {
     pub storage: Storage,
     pub meta: Component,
     pub studio: Studio,
+    pub imgproxy: Imgproxy,
     pub ingress: Ingress,
     pub network_policy: NetworkPolicy,
     pub bootstrap: Bootstrap,
@@ -237,6 +238,25 @@ pub struct Studio {
     pub component: Component,
     pub default_organization: String,
     pub default_project: String,
+}
+
+/// imgproxy, Storage's image renderer. Storage hands it a presigned S3 link per request
+/// (supabase/storage@v1.44.2:src/storage/renderer/image.ts), so it needs no AWS role of its own.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Imgproxy {
+    /// Deploys it and turns on Storage's `/render/image` routes.
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub component: Component,
+    /// URL prefixes imgproxy may fetch from (`IMGPROXY_ALLOWED_SOURCES`): the addresses of the
+    /// storage bucket that the AWS SDK presigns. imgproxy checks no signature (Storage cannot
+    /// sign its requests), so this list and the NetworkPolicy are what keep it from fetching
+    /// anything else.
+    #[schemars(length(min = 1))]
+    pub allowed_sources: Vec<String>,
+    /// Largest source image, in megapixels (upstream's self-hosted setting).
+    pub max_src_resolution_megapixels: f64,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]

@@ -85,16 +85,18 @@ Usage: $sa := include "supabase.serviceAccount" (list $ "storage") | fromYaml
 {{/* ------------------------------------------------------------------ chart constants */}}
 
 {{/*
-The Supabase components, in a fixed order. Every one is a Deployment with a Service, a
-ServiceAccount, an optional HPA and PDB, and a NetworkPolicy.
+The Supabase components, in a fixed order: the required ones, then each optional one its values
+enable. Every one is a Deployment with a Service, a ServiceAccount, an optional HPA and PDB, and a
+NetworkPolicy.
 */}}
 {{- define "supabase.components" -}}
 kong postgrest gotrue realtime storage meta studio
+{{- if .Values.imgproxy.enabled }} imgproxy{{ end }}
 {{- end -}}
 
 {{/* Main port of each component (its Service's first port): the one place these numbers live. */}}
 {{- define "supabase.port" -}}
-{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 -}}
+{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 "imgproxy" 8080 -}}
 {{- index $ports . -}}
 {{- end -}}
 
@@ -124,9 +126,10 @@ The non-root UID (= GID) each image is built to run as:
   storage   1000  user `node` of the node:alpine base
   meta      1000  user `node` of the node base
   studio    1000  user `node` of the node:22-slim base
+  imgproxy   999  user `imgproxy` (useradd -r -u 999; imgproxy/imgproxy@v3.30.1:docker/Dockerfile)
 */}}
 {{- define "supabase.uid" -}}
-{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "bootstrap" 65532 -}}
+{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "imgproxy" 999 "bootstrap" 65532 -}}
 {{- index $uids . -}}
 {{- end -}}
 
