@@ -140,6 +140,42 @@ const IMGPROXY_READS: &[&str] = &[
     "IMGPROXY_LOG_LEVEL",
 ];
 
+/// Supavisor 2.7.4: every name supabase/supavisor@v2.7.4:config/runtime.exs reads
+/// (System.get_env / fetch_env!), rel/env.sh.eex (NODE_IP), limits.sh (RLIMIT_NOFILE), the
+/// Elixir release scripts (RELEASE_TMP) and the Erlang runtime (ERL_AFLAGS, ERL_CRASH_DUMP).
+const SUPAVISOR_READS: &[&str] = &[
+    "ADDR_TYPE",
+    "API_JWT_SECRET",
+    "API_TOKEN_BLOCKLIST",
+    "AVAILABILITY_ZONE",
+    "CLUSTER_NODES",
+    "CLUSTER_POSTGRES",
+    "DATABASE_URL",
+    "DB_POOL_SIZE",
+    "DNS_POLL",
+    "GLOBAL_DOWNSTREAM_CERT_PATH",
+    "GLOBAL_DOWNSTREAM_KEY_PATH",
+    "GLOBAL_UPSTREAM_CA_PATH",
+    "JWT_CLAIM_VALIDATORS",
+    "MAX_CONNECTIONS",
+    "METRICS_JWT_SECRET",
+    "METRICS_TOKEN_BLOCKLIST",
+    "NODE_IP",
+    "NODE_NAME",
+    "NUM_ACCEPTORS",
+    "PORT",
+    "PROXY_PORT",
+    "PROXY_PORT_SESSION",
+    "PROXY_PORT_TRANSACTION",
+    "REGION",
+    "SECRET_KEY_BASE",
+    "VAULT_ENC_KEY",
+    "RLIMIT_NOFILE",
+    "RELEASE_TMP",
+    "ERL_AFLAGS",
+    "ERL_CRASH_DUMP",
+];
+
 /// postgres-meta v0.95.2 (supabase/postgres-meta@v0.95.2:src/server/constants.ts; CRYPTO_KEY and
 /// PG_META_DB_PASSWORD through src/lib/secrets.ts), Node.js (NODE_EXTRA_CA_CERTS) and
 /// node-postgres (PGSSLMODE: the connections Studio sends carry no sslmode, so the driver reads it).
@@ -357,6 +393,9 @@ fn http_routes(component: &str) -> &'static [(&'static str, &'static str)] {
         // imgproxy/imgproxy@v3.30.1:router/router.go and server.go: GET /health (200 while libvips
         // is healthy), on IMGPROXY_BIND.
         "imgproxy" => &[("/health", "IMGPROXY_BIND")],
+        // supabase/supavisor@v2.7.4:lib/supavisor_web/router.ex: get("/health") in scope "/api",
+        // without authentication, on PORT.
+        "pooler" => &[("/api/health", "PORT")],
         // Kong/kong@3.9.1:kong/api/routes/health.lua ("/status") and kong/status/ready.lua
         // ("/status/ready"), served by the status listener.
         "kong" => &[
@@ -466,6 +505,11 @@ fn realtime_reads_every_env_var_the_chart_sets() {
 }
 
 #[test]
+fn supavisor_reads_every_env_var_the_chart_sets() {
+    assert_env_read("pooler", |n| SUPAVISOR_READS.contains(&n));
+}
+
+#[test]
 fn imgproxy_reads_every_env_var_the_chart_sets() {
     assert_env_read("imgproxy", |n| IMGPROXY_READS.contains(&n));
 }
@@ -523,6 +567,7 @@ fn every_http_probe_path_exists_at_the_pinned_tag_on_the_port_that_serves_it() {
             "meta",
             "studio",
             "imgproxy",
+            "pooler",
         ] {
             if env.find_deployment(component).is_none() {
                 continue;
@@ -570,6 +615,9 @@ fn container_ports_are_the_ports_the_processes_listen_on() {
         ("meta", "http", "PG_META_PORT"),
         ("studio", "http", "PORT"),
         ("imgproxy", "http", "IMGPROXY_BIND"),
+        ("pooler", "http", "PORT"),
+        ("pooler", "transaction", "PROXY_PORT_TRANSACTION"),
+        ("pooler", "session", "PROXY_PORT_SESSION"),
     ];
     for_each_env(|env| {
         for (component, port_name, var) in listeners {
@@ -613,6 +661,11 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
         // libvips/glib temporary files and fontconfig's cache (imgproxy/imgproxy@v3.30.1:
         // docker/Dockerfile creates /var/cache/fontconfig writable for the runtime user).
         "imgproxy" => vec!["/tmp".into(), "/var/cache/fontconfig".into()],
+        // The release's temporary files and the VM's crash dump, where the chart points them.
+        "pooler" => vec![
+            env_value(container, "RELEASE_TMP").unwrap_or("/app/tmp").to_string(),
+            env_value(container, "ERL_CRASH_DUMP").map_or("/app".to_string(), |p| p.rsplit_once('/').map_or(p, |(dir, _)| dir).to_string()),
+        ],
         _ => vec![],
     }
 }
@@ -620,7 +673,7 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
 #[test]
 fn read_only_root_filesystems_have_writable_mounts_where_the_processes_write() {
     for_each_env(|env| {
-        for component in ["kong", "realtime", "studio", "imgproxy"] {
+        for component in ["kong", "realtime", "studio", "imgproxy", "pooler"] {
             if env.find_deployment(component).is_none() {
                 continue;
             }
@@ -1141,5 +1194,74 @@ fn kong_routes_image_renders_to_storage() {
         assert!(service.starts_with("http://supabase-storage:"), "{}: {request} goes to {service}", env.name);
         // supabase/storage@v1.44.2:src/app.ts registers the render routes under /render/image.
         assert_eq!(path, "/render/image/public/avatars/a.png", "{}", env.name);
+    });
+}
+
+// ------------------------------------------------------------------------------ pooler
+
+fn init_container<'a>(env: &'a Env, component: &str, name: &str) -> &'a Value {
+    env.deployment(component)["spec"]["template"]["spec"]["initContainers"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("{}: {component} has no init container {name}", env.name))
+}
+
+/// The tenant step gets exactly the settings files/pooler-tenant.exs reads (`env.("POOLER_...")`):
+/// one it lacks fails the pod at start, one it ignores is a setting that silently does nothing.
+#[test]
+fn the_tenant_step_sets_exactly_what_the_tenant_script_reads() {
+    let script = std::fs::read_to_string(common::repo().join("helm-charts/supabase-custom/files/pooler-tenant.exs")).unwrap();
+    let read: BTreeSet<String> = script
+        .split("(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+        .filter(|name| name.starts_with("POOLER_"))
+        .map(str::to_string)
+        .collect();
+    assert!(read.len() >= 10, "found only {read:?} in the script");
+    for_each_env(|env| {
+        if env.find_deployment("pooler").is_none() {
+            return;
+        }
+        let tenant = init_container(env, "pooler", "tenant");
+        let set: BTreeSet<String> = env_names(tenant).into_iter().filter(|n| n.starts_with("POOLER_")).collect();
+        assert_eq!(set, read, "{}: the tenant step's POOLER_* settings differ from what the script reads", env.name);
+        // Migrations first, then the script: the tenant table must exist.
+        let command = tenant["command"][2].as_str().unwrap_or_default();
+        assert!(command.starts_with("/app/bin/migrate && "), "{}: {command}", env.name);
+        // The certificate the upstream-ca step writes is the one the tenant step reads.
+        let ca = env_value(tenant, "POOLER_UPSTREAM_CA").unwrap();
+        let picker = init_container(env, "pooler", "upstream-ca");
+        assert_eq!(picker["command"][3].as_str(), Some(ca), "{}: the tenant step reads another file than upstream-ca writes", env.name);
+    });
+}
+
+/// The pooler admits clients from the VPC on its two client ports only, and reaches nothing but
+/// the database; Supavisor's HTTP API (tenants, metrics) is never reachable from other pods.
+#[test]
+fn the_pooler_takes_clients_on_its_client_ports_only_and_reaches_only_the_database() {
+    for_each_env(|env| {
+        if env.find_deployment("pooler").is_none() {
+            return;
+        }
+        let policy = env.network_policy("pooler").unwrap_or_else(|| panic!("{}: the pooler has no NetworkPolicy", env.name));
+        let container = env.container("pooler");
+        let client_ports: BTreeSet<u64> =
+            ["transaction", "session"].iter().map(|p| port_number(container, &Value::from(*p))).collect();
+        for rule in policy["spec"]["ingress"].as_array().unwrap() {
+            let ports: BTreeSet<u64> = rule["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
+            assert_eq!(ports, client_ports, "{}: pooler ingress {rule}", env.name);
+        }
+        let values: Value = serde_saphyr::from_str(&std::fs::read_to_string(env.values_file()).unwrap()).unwrap();
+        let vpc = &values["pooler"]["clientCidrs"];
+        let from: Vec<&Value> = policy["spec"]["ingress"][0]["from"].as_array().unwrap().iter().map(|f| &f["ipBlock"]["cidr"]).collect();
+        assert_eq!(from, vpc.as_array().unwrap().iter().collect::<Vec<_>>(), "{}", env.name);
+        for rule in policy["spec"]["egress"].as_array().unwrap() {
+            let ports: Vec<u64> = rule["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
+            assert_eq!(ports, [values["database"]["port"].as_u64().unwrap()], "{}: pooler egress {rule}", env.name);
+        }
+        let service = env.find("Service", "supabase-pooler").unwrap();
+        let exposed: BTreeSet<u64> = service["spec"]["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
+        assert_eq!(exposed, client_ports, "{}: the pooler Service exposes more than the client ports", env.name);
     });
 }

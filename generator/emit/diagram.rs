@@ -40,6 +40,9 @@ fn components(env: &Environment) -> Vec<DiagramBox> {
     if c.imgproxy.enabled {
         boxes.push(DiagramBox { id: "imgproxy", label: format!("imgproxy<br/>{}", replicas(&c.imgproxy, hpa)) });
     }
+    if c.pooler.enabled {
+        boxes.push(DiagramBox { id: "pooler", label: format!("Supavisor pooler (VPC clients)<br/>{}", replicas(&c.pooler, hpa)) });
+    }
     boxes
 }
 
@@ -48,6 +51,9 @@ fn optional_edges(env: &Environment) -> Vec<(&'static str, &'static str, &'stati
     let mut edges = Vec::new();
     if env.settings.supabase.components.imgproxy.enabled {
         edges.extend([("storage", "imgproxy", "render"), ("imgproxy", "s3", "presigned GET")]);
+    }
+    if env.settings.supabase.components.pooler.enabled {
+        edges.push(("pooler", "db", "TLS 5432"));
     }
     edges
 }
@@ -189,10 +195,13 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     let mut cells = Cells::default();
     let col = 230;
     let width = 40 + zones as i32 * col + 20;
+    // Components sit four to a row in the cluster; rows beyond two push everything below down.
+    let boxes = components(env);
+    let extra = (boxes.len().div_ceil(4) as i32 - 2).max(0) * 80;
     cells.vertex("clients", "Browsers and apps", 40, 20, 160, 40, "ellipse;whiteSpace=wrap;html=1;");
-    cells.vertex("aws", &format!("AWS account {} · {}", id.account_id, id.aws_region), 20, 90, width + 40, 1220, GROUP);
+    cells.vertex("aws", &format!("AWS account {} · {}", id.account_id, id.aws_region), 20, 90, width + 40, 1220 + extra, GROUP);
     cells.vertex("alb", &format!("Application Load Balancer<br>{}", api_host(env)), 40, 120, 260, 50, "rounded=1;whiteSpace=wrap;html=1;fillColor=#e1d5e7;");
-    cells.vertex("vpc", &format!("VPC {}", id.vpc.cidr), 40, 190, width, 760, GROUP);
+    cells.vertex("vpc", &format!("VPC {}", id.vpc.cidr), 40, 190, width, 760 + extra, GROUP);
     for (i, az) in id.azs.iter().enumerate() {
         let x = 60 + i as i32 * col;
         let zone = format!("zone{i}");
@@ -204,20 +213,20 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     }
     cells.vertex("nat", &nat_label(env).replace("<br/>", "<br>"), 60, 460, 200, 50, BOX);
     cells.vertex("endpoints", &endpoints_label(env).replace("<br/>", "<br>"), 280, 460, width - 260, 50, BOX);
-    cells.vertex("cluster", &format!("EKS {} · {}", env.settings.eks.version, names.cluster), 60, 530, width - 40, 300, GROUP);
+    cells.vertex("cluster", &format!("EKS {} · {}", env.settings.eks.version, names.cluster), 60, 530, width - 40, 300 + extra, GROUP);
     for (i, (ng, label)) in node_group_labels(env).into_iter().enumerate() {
         cells.vertex(&ng, &label.replace("<br/>", "<br>"), 80 + i as i32 * 210, 560, 200, 60, BOX);
     }
-    for (i, c) in components(env).into_iter().enumerate() {
+    for (i, c) in boxes.into_iter().enumerate() {
         let (row, column) = (i / 4, i % 4);
         cells.vertex(c.id, &c.label.replace("<br/>", "<br>"), 80 + column as i32 * 160, 640 + row as i32 * 80, 150, 60, COMPONENT);
     }
-    cells.vertex("db", &db_label(env).replace("<br/>", "<br>"), 60, 850, 260, 80, DATABASE);
-    cells.vertex("s3", &format!("S3<br>{}", names.storage_bucket), 40, 980, 300, 70, DATABASE);
-    cells.vertex("secrets", &format!("Secrets Manager<br>{} secrets, KMS", secrets_count(env)), 360, 980, 220, 70, BOX);
+    cells.vertex("db", &db_label(env).replace("<br/>", "<br>"), 60, 850 + extra, 260, 80, DATABASE);
+    cells.vertex("s3", &format!("S3<br>{}", names.storage_bucket), 40, 980 + extra, 300, 70, DATABASE);
+    cells.vertex("secrets", &format!("Secrets Manager<br>{} secrets, KMS", secrets_count(env)), 360, 980 + extra, 220, 70, BOX);
     for (i, (id, label)) in edge_and_observability(env).into_iter().enumerate() {
         let (row, column) = (i / 2, i % 2);
-        cells.vertex(id, &label.replace("<br/>", "<br>"), 40 + column as i32 * 280, 1070 + row as i32 * 80, 260, 60, BOX);
+        cells.vertex(id, &label.replace("<br/>", "<br>"), 40 + column as i32 * 280, 1070 + extra + row as i32 * 80, 260, 60, BOX);
     }
     for (from, to, label) in [
         ("clients", "alb", "HTTPS"),
@@ -245,7 +254,7 @@ pub fn drawio(env: &Environment, names: &Names) -> String {
     }
     let mut out = String::from("<mxfile host=\"supabase-aws-gen\">\n");
     let _ = writeln!(out, "  <diagram id=\"{}\" name=\"{}\">", xml(&names.prefix), xml(&env.id.to_string()));
-    out.push_str("    <mxGraphModel grid=\"1\" gridSize=\"10\" page=\"1\" pageWidth=\"1100\" pageHeight=\"1360\">\n      <root>\n");
+    let _ = writeln!(out, "    <mxGraphModel grid=\"1\" gridSize=\"10\" page=\"1\" pageWidth=\"1100\" pageHeight=\"{}\">\n      <root>", 1360 + extra);
     out.push_str("        <mxCell id=\"0\"/>\n        <mxCell id=\"1\" parent=\"0\"/>\n");
     out.push_str(&cells.xml);
     out.push_str("      </root>\n    </mxGraphModel>\n  </diagram>\n</mxfile>\n");

@@ -118,6 +118,7 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 cluster => names.cluster.as_str(),
                 api_host => v.ingress.host.as_str(),
                 imgproxy => v.imgproxy.enabled,
+                pooler => v.pooler.enabled.then(|| Serde(&v.pooler)),
                 state_bucket => apps.state_bucket.as_str(),
                 state_prefix => format!("{}/{}", apps.id.region, apps.id.name),
                 namespace => applications::namespace(),

@@ -26,7 +26,15 @@
 //!   (supabase/postgres-meta@v0.95.2:src/server/constants.ts `DEFAULT_POOL_CONFIG`, one
 //!   `new PostgresMeta(config)` per route), so it holds one connection per in-flight request. Its
 //!   `db_pool` is the number of concurrent Studio requests budgeted, not a limit it enforces.
-//! - Kong (DB-less) and Studio (which goes through postgres-meta) open none.
+//! - Supavisor 2.7.4 (the pooler, when enabled), per pod: its metadata Repo pool of
+//!   `DB_POOL_SIZE` (supabase/supavisor@v2.7.4:config/runtime.exs), and per pooled role and mode
+//!   (transaction, session) a pool of up to `pool_size` + 1 connections (poolboy `size: 1,
+//!   max_overflow: pool_size`, lib/supavisor/tenant_supervisor.ex). The pods do not form an Erlang
+//!   cluster, so each holds its own pools. Two pooled roles keep its secret checker from holding
+//!   a connection of its own (lib/supavisor/secret_checker.ex uses one only for a tenant with a
+//!   single user or a manager user). A client asking for another database or `search_path` opens
+//!   further pools of the same size (at most 20 per pod), which this budget does not count.
+//! - Kong (DB-less), Studio (which goes through postgres-meta) and imgproxy open none.
 //!
 //! Pods: the HPA maximum (or the fixed replica count), plus one more while a rollout runs
 //! (`maxSurge: 1` in the chart's `_workload.tpl`).
@@ -193,6 +201,23 @@ pub const POOLED: [(&str, u32, &str, u32); 5] = [
     ("meta", 0, "", 0),
 ];
 
+/// The roles the pooler's tenant lists (see `plan/applications`): clients log in to the pooler
+/// as `<role>.<tenant>` with the role's own password.
+pub const POOLED_ROLES: [&str; 2] = ["supabase_admin", "supabase_read_only_user"];
+
+/// Pool modes of each pooled role: transaction (port 6543) and session (port 5432).
+pub const POOL_MODES: u32 = 2;
+
+/// Database connections one pooler pod holds for its clients, at most.
+pub fn pooler_client_connections(s: &Settings) -> u32 {
+    POOLED_ROLES.len() as u32 * POOL_MODES * (s.supabase.pooling.pool_size + 1)
+}
+
+/// Whether a component opens database connections (and so needs a `db_pool`).
+pub fn connects(component: &str) -> bool {
+    component == "pooler" || POOLED.iter().any(|(n, ..)| *n == component)
+}
+
 /// Most pods of a component at once.
 pub fn pods(c: &Component, hpa_enabled: bool) -> u32 {
     let max = match c.hpa {
@@ -204,17 +229,21 @@ pub fn pods(c: &Component, hpa_enabled: bool) -> u32 {
 
 pub fn budget(s: &Settings) -> Budget {
     let components = s.supabase.components.iter();
+    let pooler = (s.supabase.components.pooler.enabled)
+        .then_some(("pooler", pooler_client_connections(s), "client pools", 0));
     let shares = POOLED
         .iter()
+        .copied()
+        .chain(pooler)
         .filter_map(|(name, extra_per_pod, extra_label, once)| {
-            let (_, c) = components.iter().find(|(n, _)| n == name)?;
+            let (_, c) = components.iter().find(|(n, c)| *n == name && c.enabled)?;
             let pods = pods(c, s.supabase.hpa_enabled);
             Some(Share {
                 component: name,
                 pool: c.db_pool.unwrap_or(0),
-                extra_per_pod: *extra_per_pod,
+                extra_per_pod,
                 extra_label,
-                once: *once,
+                once,
                 pods,
             })
         })

@@ -120,6 +120,10 @@ pub enum SecretKind {
     DbPassword(DbRole),
     Connection,
     SmtpCredentials,
+    PoolerSecretKeyBase,
+    PoolerVaultEncKey,
+    PoolerApiJwtSecret,
+    PoolerMetricsJwtSecret,
 }
 
 /// Database login roles the Supabase services use, each with its own password secret.
@@ -129,10 +133,12 @@ pub enum DbRole {
     AuthAdmin,
     StorageAdmin,
     SupabaseAdmin,
+    /// Supavisor's own metadata (schema `_supavisor`); only with the pooler.
+    Supavisor,
 }
 
 impl DbRole {
-    pub const ALL: [Self; 4] = [Self::Authenticator, Self::AuthAdmin, Self::StorageAdmin, Self::SupabaseAdmin];
+    pub const ALL: [Self; 5] = [Self::Authenticator, Self::AuthAdmin, Self::StorageAdmin, Self::SupabaseAdmin, Self::Supavisor];
 
     pub fn role_name(self) -> &'static str {
         match self {
@@ -140,6 +146,7 @@ impl DbRole {
             Self::AuthAdmin => "supabase_auth_admin",
             Self::StorageAdmin => "supabase_storage_admin",
             Self::SupabaseAdmin => "supabase_admin",
+            Self::Supavisor => "supavisor",
         }
     }
 }
@@ -156,9 +163,23 @@ pub enum SecretSource {
 }
 
 impl SecretKind {
-    /// The secrets of an environment: every kind, SMTP credentials only with an SMTP relay.
+    /// The secrets of an environment: every kind, SMTP credentials only with an SMTP relay, the
+    /// pooler's only with the pooler.
     pub fn for_env(env: &Environment) -> Vec<Self> {
-        Self::all().into_iter().filter(|k| *k != Self::SmtpCredentials || env.identity.smtp.is_some()).collect()
+        let pooler = env.settings.supabase.components.pooler.enabled;
+        Self::all()
+            .into_iter()
+            .filter(|k| *k != Self::SmtpCredentials || env.identity.smtp.is_some())
+            .filter(|k| pooler || !k.is_pooler())
+            .collect()
+    }
+
+    /// Secrets only the pooler (Supavisor) uses.
+    pub fn is_pooler(self) -> bool {
+        matches!(
+            self,
+            Self::PoolerSecretKeyBase | Self::PoolerVaultEncKey | Self::PoolerApiJwtSecret | Self::PoolerMetricsJwtSecret | Self::DbPassword(DbRole::Supavisor)
+        )
     }
 
     pub fn all() -> Vec<Self> {
@@ -174,6 +195,7 @@ impl SecretKind {
         all.extend(DbRole::ALL.map(Self::DbPassword));
         all.push(Self::Connection);
         all.push(Self::SmtpCredentials);
+        all.extend([Self::PoolerSecretKeyBase, Self::PoolerVaultEncKey, Self::PoolerApiJwtSecret, Self::PoolerMetricsJwtSecret]);
         all
     }
 
@@ -189,6 +211,10 @@ impl SecretKind {
             Self::DbPassword(role) => format!("db-password-{}", role.role_name().replace('_', "-")),
             Self::Connection => "db-connection".into(),
             Self::SmtpCredentials => "smtp-credentials".into(),
+            Self::PoolerSecretKeyBase => "pooler-secret-key-base".into(),
+            Self::PoolerVaultEncKey => "pooler-vault-enc-key".into(),
+            Self::PoolerApiJwtSecret => "pooler-api-jwt-secret".into(),
+            Self::PoolerMetricsJwtSecret => "pooler-metrics-jwt-secret".into(),
         }
     }
 
@@ -206,6 +232,13 @@ impl SecretKind {
             Self::DashboardPassword => SecretSource::Generated { length: 32 },
             Self::DbPassword(_) => SecretSource::Generated { length: 40 },
             Self::Connection => SecretSource::Terraform,
+            // supabase/supavisor@v2.7.4:config/runtime.exs: Phoenix's SECRET_KEY_BASE (64 bytes or
+            // more); VAULT_ENC_KEY is Cloak's AES-256-GCM key, used as is, so exactly 32 bytes; the
+            // API and metrics JWT secrets are HS256 keys of their own (never the Supabase JWT
+            // secret, which would make every anon key a pooler admin token).
+            Self::PoolerSecretKeyBase => SecretSource::Generated { length: 64 },
+            Self::PoolerVaultEncKey => SecretSource::Generated { length: 32 },
+            Self::PoolerApiJwtSecret | Self::PoolerMetricsJwtSecret => SecretSource::Generated { length: 64 },
         }
     }
 
@@ -221,6 +254,10 @@ impl SecretKind {
             Self::DbPassword(role) => format!("Password of the database login role {}", role.role_name()),
             Self::Connection => "Database address, port and name, and the ARN of the RDS-managed master secret".into(),
             Self::SmtpCredentials => "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)".into(),
+            Self::PoolerSecretKeyBase => "Supavisor SECRET_KEY_BASE (Phoenix)".into(),
+            Self::PoolerVaultEncKey => "Supavisor VAULT_ENC_KEY: encrypts the pooled roles' passwords in its metadata (32 characters)".into(),
+            Self::PoolerApiJwtSecret => "Supavisor API_JWT_SECRET (its management API, never exposed)".into(),
+            Self::PoolerMetricsJwtSecret => "Supavisor METRICS_JWT_SECRET (its /metrics endpoint)".into(),
         }
     }
 }

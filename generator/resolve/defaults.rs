@@ -18,7 +18,7 @@ pub const POSTGRES_VERSION: &str = "17";
 /// Supabase images, as tested together upstream (supabase/supabase `docker/docker-compose.yml`,
 /// February 2026), except Kong: 3.9.1 is the last open-source Kong release, upstream still
 /// ships 2.8.1 (2022). Every database client here supports TLS to RDS (Realtime needs >= 2.41.7).
-pub const IMAGES: [(&str, &str, &str); 8] = [
+pub const IMAGES: [(&str, &str, &str); 9] = [
     ("kong", "kong", "3.9.1"),
     ("postgrest", "postgrest/postgrest", "v14.5"),
     ("gotrue", "supabase/gotrue", "v2.186.0"),
@@ -27,12 +27,13 @@ pub const IMAGES: [(&str, &str, &str); 8] = [
     ("meta", "supabase/postgres-meta", "v0.95.2"),
     ("studio", "supabase/studio", "2026.02.16-sha-26c615c"),
     ("imgproxy", "darthsim/imgproxy", "v3.30.1"),
+    ("pooler", "supabase/supavisor", "2.7.4"),
 ];
 
 /// Database pool per pod of each component that connects (`db_pool`): small enough that the
 /// smallest tier fits its instance's connection budget (see `plan/connections.rs`); tiers with
 /// bigger databases raise them.
-pub const DB_POOLS: [(&str, u32); 5] = [("postgrest", 5), ("gotrue", 5), ("realtime", 3), ("storage", 5), ("meta", 2)];
+pub const DB_POOLS: [(&str, u32); 6] = [("postgrest", 5), ("gotrue", 5), ("realtime", 3), ("storage", 5), ("meta", 2), ("pooler", 2)];
 
 /// The defaults layer, shaped like a tier.
 pub fn builtin() -> Value {
@@ -98,6 +99,7 @@ pub fn builtin() -> Value {
         "supabase": {
             "hpa_enabled": false,
             "components": components,
+            "pooling": { "pool_size": 10, "max_clients": 200 },
         },
         // Conservative pages, not early warnings: each one means someone should act today.
         "alarms": {

@@ -436,6 +436,21 @@ pub struct SupabaseSettings {
     /// Create HorizontalPodAutoscalers for components that define `hpa`.
     pub hpa_enabled: bool,
     pub components: Components,
+    /// How the pooler (`components.pooler`) pools clients' connections.
+    pub pooling: Pooling,
+}
+
+/// The connection pooler's pools. Each pooled role gets a transaction-mode pool (port 6543) and
+/// a session-mode pool (port 5432) per pooler pod, each of up to `pool_size` + 1 database
+/// connections (supabase/supavisor@v2.7.4:lib/supavisor/tenant_supervisor.ex: poolboy
+/// `size: 1, max_overflow: pool_size`); the connection budget counts them.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pooling {
+    /// Database connections of one pool (one role, one mode, one pooler pod), beyond the first.
+    pub pool_size: u32,
+    /// Clients one transaction-mode pool admits at once (session mode admits one per connection).
+    pub max_clients: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -450,6 +465,9 @@ pub struct Components {
     pub studio: Component,
     /// imgproxy: Storage's image transformations (`/storage/v1/render/image/...`).
     pub imgproxy: Component,
+    /// Supavisor: a connection pooler for clients outside the stack (`db_pool` is its own
+    /// metadata pool; the client pools are `supabase.pooling`).
+    pub pooler: Component,
 }
 
 /// Components a stack cannot run without; the others are switched with `enabled`.
@@ -457,7 +475,7 @@ pub const REQUIRED_COMPONENTS: [&str; 7] = ["kong", "postgrest", "gotrue", "real
 
 impl Components {
     /// Each component with its YAML key, in a fixed order.
-    pub fn iter(&self) -> [(&'static str, &Component); 8] {
+    pub fn iter(&self) -> [(&'static str, &Component); 9] {
         [
             ("kong", &self.kong),
             ("postgrest", &self.postgrest),
@@ -467,6 +485,7 @@ impl Components {
             ("meta", &self.meta),
             ("studio", &self.studio),
             ("imgproxy", &self.imgproxy),
+            ("pooler", &self.pooler),
         ]
     }
 }
@@ -474,7 +493,7 @@ impl Components {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
-    /// Whether the stack runs it. Only optional components (imgproxy) may be switched off.
+    /// Whether the stack runs it. Only optional components (imgproxy, pooler) may be switched off.
     pub enabled: bool,
     pub image: Image,
     pub replicas: u32,

@@ -2,13 +2,13 @@
 //! instance's `max_connections` (see `plan/connections.rs` for what is counted and why).
 
 use super::{Check, p};
-use crate::plan::connections::{self, Limit, POOLED};
+use crate::plan::connections::{self, Limit};
 use crate::resolve::model::Settings;
 
 pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
     for (name, component) in s.supabase.components.iter() {
         let at = p("supabase.components").key(name).key("db_pool");
-        let pooled = POOLED.iter().any(|(n, ..)| *n == name);
+        let pooled = connections::connects(name);
         match (pooled, component.db_pool) {
             (true, None | Some(0)) => check.error(
                 at,

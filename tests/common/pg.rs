@@ -500,6 +500,21 @@ impl Cluster {
         cmd
     }
 
+    /// psql over TCP as `user` (unaligned, tuples only, `|`-separated), `conninfo` appended to the
+    /// connection string (sslmode, application_name...). Only PATH is kept from the environment,
+    /// so libpq picks up no root certificate or setting the test did not choose.
+    pub fn tcp_psql(&self, user: &str, password: &str, conninfo: &str) -> Command {
+        let mut cmd = Command::new(&self.install.psql);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PGPASSWORD", password)
+            .env("PGCONNECT_TIMEOUT", "10")
+            .stdin(Stdio::null())
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-A", "-t", "-F", "|", "-d"])
+            .arg(format!("host=localhost port={} dbname={DATABASE} user={user} {conninfo}", self.port));
+        cmd
+    }
+
     /// Runs SQL as `user`; unaligned, tuples only, `|`-separated.
     pub fn try_sql(&self, user: &str, password: Option<&str>, sql: &str) -> Output {
         self.psql(user, password)
@@ -641,6 +656,18 @@ impl Passwords {
             .find(|(r, _)| *r == role)
             .unwrap_or_else(|| panic!("no password for {role}"))
             .1 = password.to_string();
+        next
+    }
+
+    /// The same set plus a password for `role`, an optional login of the bootstrap (`supavisor`:
+    /// passed as `-v supavisor_password=...` like the others).
+    pub fn and(&self, role: &'static str, password: &str) -> Passwords {
+        assert!(
+            self.0.iter().all(|(r, _)| *r != role),
+            "{role} already has a password"
+        );
+        let mut next = self.clone();
+        next.0.push((role, password.to_string()));
         next
     }
 

@@ -9,6 +9,7 @@ mod common;
 mod bootstrap;
 mod gotrue;
 mod meta;
+mod pooler;
 mod postgrest;
 mod realtime;
 mod storage;

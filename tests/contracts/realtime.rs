@@ -29,7 +29,7 @@
 
 use crate::common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use crate::common::pg::{self, Cluster, MASTER};
 use serde_json::Value;
@@ -51,32 +51,6 @@ const TENANT: &str = "supabase-realtime";
 
 // ------------------------------------------------------------------------------ connections
 
-/// psql over TCP as `user`, the way Realtime's Postgrex connections reach RDS.
-fn tcp_psql(db: &Cluster, user: &str, password: &str, conninfo: &str) -> Command {
-    let mut cmd = Command::new(&db.install.psql);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("PGPASSWORD", password)
-        .env("PGCONNECT_TIMEOUT", "10")
-        .stdin(Stdio::null())
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-A",
-            "-t",
-            "-F",
-            "|",
-            "-d",
-        ])
-        .arg(format!(
-            "host=localhost port={} dbname={} user={user} {conninfo}",
-            db.port(),
-            pg::DATABASE
-        ));
-    cmd
-}
 
 /// The tenant connection with TLS as Realtime opens it when ssl_enforced is true: encrypted, not
 /// verified (lib/realtime/database.ex: `ssl: [verify: :verify_none]`), i.e. libpq sslmode=require.
@@ -96,7 +70,7 @@ fn output(out: &Output) -> String {
 /// Runs `sql` as Realtime on a connection configured like `conninfo` (after DB_AFTER_CONNECT_QUERY);
 /// `step` names the upstream operation in the failure message.
 fn realtime(db: &Cluster, pw: &str, conninfo: &str, step: &str, sql: &str) -> String {
-    let out = tcp_psql(db, REALTIME, pw, conninfo)
+    let out = db.tcp_psql(REALTIME, pw, conninfo)
         .args(["-c", AFTER_CONNECT, "-c", sql])
         .output()
         .expect("run psql");
@@ -441,7 +415,7 @@ fn realtime_starts_and_serves_as_supabase_admin_after_the_bootstrap() {
 
         // The tenant connection must use TLS: the RDS-like server (rds.force_ssl=1) refuses
         // Realtime's tenant connection as the seed configures it (ssl_enforced false, i.e. no TLS).
-        let plain = tcp_psql(db, REALTIME, &pw, "sslmode=disable")
+        let plain = db.tcp_psql(REALTIME, &pw, "sslmode=disable")
             .args(["-c", "SELECT 1"])
             .output()
             .expect("run psql");
@@ -527,7 +501,7 @@ fn realtime_starts_and_serves_as_supabase_admin_after_the_bootstrap() {
         // Broadcast changes: a replication connection creates its temporary pgoutput slot and
         // the publication for realtime.messages (lib/realtime/tenants/replication_connection.ex).
         let replication = format!("{} replication=database", tenant_conninfo());
-        let out = tcp_psql(db, REALTIME, &pw, &replication)
+        let out = db.tcp_psql(REALTIME, &pw, &replication)
             .args([
                 "-c",
                 "CREATE_REPLICATION_SLOT supabase_realtime_messages_replication_slot_ TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT",
@@ -561,7 +535,7 @@ fn realtime_starts_and_serves_as_supabase_admin_after_the_bootstrap() {
         // where it is missing, the call fails on loading it, after the privilege check passed.
         // The same privileged call with pgoutput shows the slot itself can be made. Then
         // realtime.list_changes, which sets log_min_messages when called.
-        let cdc = tcp_psql(db, REALTIME, &pw, tenant_conninfo())
+        let cdc = db.tcp_psql(REALTIME, &pw, tenant_conninfo())
             .args([
                 "-c",
                 "SELECT 1 FROM pg_create_logical_replication_slot('supabase_realtime_replication_slot', 'wal2json', true)",
@@ -856,7 +830,7 @@ fn a_lagging_realtime_slot_is_invalidated_instead_of_filling_the_disk() {
         db.sql("SELECT pg_reload_conf()");
 
         // Realtime's session: create the slot, then stop consuming (the session stays open).
-        let mut session = tcp_psql(db, REALTIME, &pw, tenant_conninfo())
+        let mut session = db.tcp_psql(REALTIME, &pw, tenant_conninfo())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

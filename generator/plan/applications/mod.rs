@@ -7,9 +7,10 @@ pub mod values;
 
 use crate::resolve::model::{CapacityType, Component as Sizing, EnvId, Environment};
 
+use super::connections::POOLED_ROLES;
 use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
 use values::{
-    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Imgproxy, Ingress, Kong, NetworkPolicy,
+    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Imgproxy, Ingress, Pooler, PoolerSecretNames, Kong, NetworkPolicy,
     Pooled, Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
 };
 
@@ -70,6 +71,7 @@ fn values(env: &Environment, names: &Names) -> Values {
     let account = |role: WorkloadRole| ServiceAccount { name: role.service_account().name.to_string(), role_arn: names.role_arn(role) };
     let origins = &env.identity.cors_allowed_origins;
     let site_url = origins.first().cloned().unwrap_or_else(|| format!("https://{}", env.identity.domain));
+    let pooler = components.pooler.enabled;
     Values {
         global: Global {
             environment: env.id.to_string(),
@@ -103,8 +105,15 @@ fn values(env: &Environment, names: &Names) -> Values {
                     supabase_auth_admin: names.secret_name(SecretKind::DbPassword(DbRole::AuthAdmin)),
                     supabase_storage_admin: names.secret_name(SecretKind::DbPassword(DbRole::StorageAdmin)),
                     supabase_admin: names.secret_name(SecretKind::DbPassword(DbRole::SupabaseAdmin)),
+                    supavisor: pooler.then(|| names.secret_name(SecretKind::DbPassword(DbRole::Supavisor))),
                 },
                 smtp_credentials: env.identity.smtp.as_ref().map(|_| names.secret_name(SecretKind::SmtpCredentials)),
+                pooler: pooler.then(|| PoolerSecretNames {
+                    secret_key_base: names.secret_name(SecretKind::PoolerSecretKeyBase),
+                    vault_enc_key: names.secret_name(SecretKind::PoolerVaultEncKey),
+                    api_jwt_secret: names.secret_name(SecretKind::PoolerApiJwtSecret),
+                    metrics_jwt_secret: names.secret_name(SecretKind::PoolerMetricsJwtSecret),
+                }),
             },
         },
         kong: Kong { component: component(&components.kong), worker_processes: 2 },
@@ -137,6 +146,16 @@ fn values(env: &Environment, names: &Names) -> Values {
             allowed_sources: bucket_urls(&names.storage_bucket, &env.identity.aws_region),
             // supabase/supabase docker/docker-compose.yml sets 16.8 (imgproxy's default before v3.23).
             max_src_resolution_megapixels: 16.8,
+        },
+        pooler: Pooler {
+            enabled: pooler,
+            component: component(&components.pooler),
+            db_pool: db_pool(&components.pooler),
+            tenant_id: names.prefix.clone(),
+            pooled_roles: POOLED_ROLES.iter().map(|r| (*r).to_string()).collect(),
+            pool_size: s.supabase.pooling.pool_size,
+            max_clients: s.supabase.pooling.max_clients,
+            client_cidrs: vec![env.identity.vpc.cidr.clone()],
         },
         ingress: Ingress {
             host: api_host(env),

@@ -23,6 +23,7 @@ pub struct Values {
     pub meta: Component,
     pub studio: Studio,
     pub imgproxy: Imgproxy,
+    pub pooler: Pooler,
     pub ingress: Ingress,
     pub network_policy: NetworkPolicy,
     pub bootstrap: Bootstrap,
@@ -104,6 +105,20 @@ pub struct SecretNames {
     /// JSON: username, password (filled by the operator). Present with `gotrue.smtp`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_credentials: Option<String>,
+    /// Supavisor's own secrets. Present with `pooler.enabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooler: Option<PoolerSecretNames>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolerSecretNames {
+    pub secret_key_base: String,
+    /// Encrypts the pooled roles' passwords in Supavisor's metadata: keep it for the life of the
+    /// metadata (a new key makes the stored passwords unreadable until the tenant is rewritten).
+    pub vault_enc_key: String,
+    pub api_jwt_secret: String,
+    pub metrics_jwt_secret: String,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -113,6 +128,9 @@ pub struct DbPasswords {
     pub supabase_auth_admin: String,
     pub supabase_storage_admin: String,
     pub supabase_admin: String,
+    /// Supavisor's metadata role. Present with `pooler.enabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supavisor: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -257,6 +275,36 @@ pub struct Imgproxy {
     pub allowed_sources: Vec<String>,
     /// Largest source image, in megapixels (upstream's self-hosted setting).
     pub max_src_resolution_megapixels: f64,
+}
+
+/// Supavisor, the connection pooler for clients outside the stack (the Supabase services connect
+/// directly, as upstream's own deployment does). Its metadata lives in schema `_supavisor` of the
+/// Supabase database; its one tenant is this stack.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pooler {
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub component: Component,
+    /// Connections of its metadata pool, per pod (`DB_POOL_SIZE`).
+    #[schemars(range(min = 1))]
+    pub db_pool: u32,
+    /// The tenant: clients log in as `<role>.<tenantId>`. No dots (Supavisor splits the user name
+    /// at the last one).
+    #[schemars(regex(pattern = r"^[a-z0-9-]{1,63}$"))]
+    pub tenant_id: String,
+    /// The roles clients may log in as, each with its own database password.
+    #[schemars(length(min = 1))]
+    pub pooled_roles: Vec<String>,
+    /// Connections of one pool (one role, one mode, one pod), beyond the first.
+    #[schemars(range(min = 1))]
+    pub pool_size: u32,
+    /// Clients one transaction-mode pool admits at once.
+    #[schemars(range(min = 1))]
+    pub max_clients: u32,
+    /// Where clients may connect from (the tenant's allow list and the NetworkPolicy): the VPC.
+    #[schemars(length(min = 1))]
+    pub client_cidrs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]

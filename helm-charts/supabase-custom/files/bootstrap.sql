@@ -5,16 +5,22 @@
 --   psql -X -q -v ON_ERROR_STOP=1 \
 --        -v authenticator_password=... -v supabase_auth_admin_password=... \
 --        -v supabase_storage_admin_password=... -v supabase_admin_password=... \
+--        [-v supavisor_password=...] \
 --        -f bootstrap.sql
+--
+-- supavisor_password is optional: the Job passes it when the chart deploys Supavisor (the
+-- connection pooler, pooler.enabled). Only then does the script manage role `supavisor`, its
+-- password, schema `_supavisor` and its CREATE on the database; without it, nothing about
+-- supavisor is created, changed or removed.
 --
 -- It creates only roles, empty schemas, owners, grants, role settings, the extensions in schema
 -- `extensions`, default privileges, the publication, and two event triggers (with their functions
 -- in `extensions`) that tell PostgREST to reload its schema cache. The services create their own tables and
--- functions at start-up (GoTrue in `auth`, Storage in `storage`, Realtime in `_realtime` and `realtime`), so this
--- script never drops, replaces or alters anything inside those schemas. Every statement is
--- conditional or naturally idempotent: running it again leaves the same state, except that the four
--- login passwords are set again on every run (so rotating a password secret and re-running the Job
--- takes effect).
+-- functions at start-up (GoTrue in `auth`, Storage in `storage`, Realtime in `_realtime` and `realtime`,
+-- Supavisor in `_supavisor`), so this script never drops, replaces or alters anything inside those
+-- schemas. Every statement is conditional or naturally idempotent: running it again leaves the same
+-- state, except that the login passwords (four, five with supavisor) are set again on every run (so
+-- rotating a password secret and re-running the Job takes effect).
 --
 -- The master user is not a superuser on RDS (LOGIN CREATEROLE CREATEDB, member of rds_superuser).
 -- What Supabase cannot work without and vanilla PostgreSQL reserves to superusers (BYPASSRLS for
@@ -69,6 +75,13 @@ SET LOCAL supabase_bootstrap.authenticator_password = :'authenticator_password';
 SET LOCAL supabase_bootstrap.supabase_auth_admin_password = :'supabase_auth_admin_password';
 SET LOCAL supabase_bootstrap.supabase_storage_admin_password = :'supabase_storage_admin_password';
 SET LOCAL supabase_bootstrap.supabase_admin_password = :'supabase_admin_password';
+-- Supavisor's switch, read by sections 1, 2, 3, 5 and 7 (see the header).
+\if :{?supavisor_password}
+SET LOCAL supabase_bootstrap.supavisor = on;
+SET LOCAL supabase_bootstrap.supavisor_password = :'supavisor_password';
+\else
+SET LOCAL supabase_bootstrap.supavisor = off;
+\endif
 
 -- 1. Roles and their attributes. -------------------------------------------------------------------
 DO $roles$
@@ -97,8 +110,13 @@ BEGIN
       ('supabase_auth_admin',    true,  false, true,  false),
       ('supabase_storage_admin', true,  false, true,  false),
       ('supabase_admin',         true,  true,  false, false),
-      ('supabase_read_only_user', true, false, false, false)
+      ('supabase_read_only_user', true, false, false, false),
+      -- Supavisor's metadata connection (only with supavisor_password): it needs nothing but its
+      -- own schema (section 3) and CREATE on the database (section 7), so no attribute, no
+      -- membership.
+      ('supavisor',              true,  false, false, false)
     ) AS t(name, login, inherit, createrole, bypassrls)
+    WHERE t.name <> 'supavisor' OR current_setting('supabase_bootstrap.supavisor')::boolean
   LOOP
     SELECT * INTO cur FROM pg_roles WHERE rolname = spec.name;
     IF NOT FOUND THEN
@@ -159,8 +177,12 @@ BEGIN
   -- The master must be able to SET ROLE to the service admin roles (to create their schemas and
   -- manage what the services create, e.g. triggers on auth.users or policies on storage.objects)
   -- and to inherit their privileges (to grant on their schemas). PostgreSQL 16+ gives the creator of
-  -- a role only ADMIN OPTION (no SET, no INHERIT); PostgreSQL 15 gives nothing.
-  FOREACH r IN ARRAY ARRAY['supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin'] LOOP
+  -- a role only ADMIN OPTION (no SET, no INHERIT); PostgreSQL 15 gives nothing. Likewise for
+  -- supavisor when it is managed: CREATE SCHEMA ... AUTHORIZATION and ALTER SCHEMA ... OWNER TO
+  -- (section 3) need the master to be able to SET ROLE supavisor.
+  FOREACH r IN ARRAY ARRAY['supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin']
+                     || CASE WHEN current_setting('supabase_bootstrap.supavisor')::boolean
+                             THEN ARRAY['supavisor'] ELSE ARRAY[]::text[] END LOOP
     IF pg16 THEN
       IF NOT (pg_has_role(current_user, r, 'SET') AND pg_has_role(current_user, r, 'USAGE')) THEN
         EXECUTE format('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', r, current_user);
@@ -267,8 +289,15 @@ BEGIN
       -- the schema to exist (Ecto creates realtime.schema_migrations, not the schema:
       -- supabase/realtime@v2.78.15:lib/realtime/tenants/migrations.ex); they create their
       -- objects in it and grant on it, so supabase_admin owns it (as in supabase/postgres).
-      ('realtime',       'supabase_admin', true)
+      ('realtime',       'supabase_admin', true),
+      -- Supavisor's `bin/migrate` (Supavisor.Release.migrate) first runs
+      -- `create schema if not exists _supavisor`, then its Ecto migrations with prefix
+      -- `_supavisor`, as the DATABASE_URL role (supabase/supavisor@v2.7.4:lib/supavisor/release.ex,
+      -- priv/repo/seeds_before_migration.exs, priv/repo/migrations/): they create its tables in
+      -- it, so supavisor owns it. Only with supavisor_password.
+      ('_supavisor',     'supavisor', true)
     ) AS t(name, owner, enforce_owner)
+    WHERE t.name <> '_supavisor' OR current_setting('supabase_bootstrap.supavisor')::boolean
   LOOP
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = s.name) THEN
       EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', s.name, s.owner);
@@ -321,7 +350,9 @@ DECLARE
   hex      text;
   verifier text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['authenticator', 'supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin'] LOOP
+  FOREACH r IN ARRAY ARRAY['authenticator', 'supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin']
+                     || CASE WHEN current_setting('supabase_bootstrap.supavisor')::boolean
+                             THEN ARRAY['supavisor'] ELSE ARRAY[]::text[] END LOOP
     setting := 'supabase_bootstrap.' || r || '_password';
     IF coalesce(current_setting(setting, true), '') !~ '^[A-Za-z0-9]{16,}$' THEN
       RAISE EXCEPTION 'bootstrap.sql: the password for role % must be at least 16 letters and digits (the value is not shown)', r;
@@ -383,11 +414,18 @@ GRANT USAGE ON SCHEMA public, extensions, graphql_public, storage, auth TO anon,
 
 -- Migrations may run CREATE SCHEMA IF NOT EXISTS, which needs CREATE on the database even when the
 -- schema exists. supabase_admin also creates Realtime's publication for realtime.messages (CREATE on
--- the database) and, as postgres-meta (i.e. Studio), tables in public.
+-- the database) and, as postgres-meta (i.e. Studio), tables in public. Supavisor's first statement
+-- is `create schema if not exists _supavisor` (section 3): PostgreSQL checks CREATE on the database
+-- before the IF NOT EXISTS short-cut (src/backend/commands/schemacmds.c, CreateSchemaCommand). That
+-- grant is all supavisor gets outside its schema: no USAGE on auth, storage or extensions, no CREATE
+-- in public, no privilege on any table (it keeps what PUBLIC has, e.g. USAGE on public).
 DO $database$
 BEGIN
   EXECUTE format('GRANT CREATE ON DATABASE %I TO supabase_auth_admin, supabase_storage_admin, supabase_admin',
                  current_database());
+  IF current_setting('supabase_bootstrap.supavisor')::boolean THEN
+    EXECUTE format('GRANT CREATE ON DATABASE %I TO supavisor', current_database());
+  END IF;
 END
 $database$;
 GRANT USAGE, CREATE ON SCHEMA public TO supabase_admin;

@@ -92,11 +92,12 @@ NetworkPolicy.
 {{- define "supabase.components" -}}
 kong postgrest gotrue realtime storage meta studio
 {{- if .Values.imgproxy.enabled }} imgproxy{{ end }}
+{{- if .Values.pooler.enabled }} pooler{{ end }}
 {{- end -}}
 
 {{/* Main port of each component (its Service's first port): the one place these numbers live. */}}
 {{- define "supabase.port" -}}
-{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 "imgproxy" 8080 -}}
+{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 "imgproxy" 8080 "pooler" 4000 -}}
 {{- index $ports . -}}
 {{- end -}}
 
@@ -107,6 +108,9 @@ kong postgrest gotrue realtime storage meta studio
 
 {{/* Secondary ports (chart constants). */}}
 {{- define "supabase.kongStatusPort" -}}8100{{- end -}}
+{{/* Supavisor's client listeners (its defaults): transaction and session mode. */}}
+{{- define "supabase.poolerTransactionPort" -}}6543{{- end -}}
+{{- define "supabase.poolerSessionPort" -}}5432{{- end -}}
 {{- define "supabase.postgrestAdminPort" -}}3001{{- end -}}
 {{- define "supabase.realtimeEpmdPort" -}}4369{{- end -}}
 {{/* Erlang distribution: pinned to one port (ERL_AFLAGS) so NetworkPolicies can name it. */}}
@@ -127,9 +131,11 @@ The non-root UID (= GID) each image is built to run as:
   meta      1000  user `node` of the node base
   studio    1000  user `node` of the node:22-slim base
   imgproxy   999  user `imgproxy` (useradd -r -u 999; imgproxy/imgproxy@v3.30.1:docker/Dockerfile)
+  pooler   65534  `nobody`: the image sets no USER (it would run as root) and chowns /app to
+                  nobody (supabase/supavisor@v2.7.4:Dockerfile)
 */}}
 {{- define "supabase.uid" -}}
-{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "imgproxy" 999 "bootstrap" 65532 -}}
+{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "imgproxy" 999 "pooler" 65534 "bootstrap" 65532 -}}
 {{- index $uids . -}}
 {{- end -}}
 
@@ -146,6 +152,7 @@ The non-root UID (= GID) each image is built to run as:
 {{- define "supabase.secret.dbPasswords" -}}{{ include "supabase.fullname" . }}-db-passwords{{- end -}}
 {{- define "supabase.secret.realtime" -}}{{ include "supabase.fullname" . }}-realtime{{- end -}}
 {{- define "supabase.secret.meta" -}}{{ include "supabase.fullname" . }}-meta{{- end -}}
+{{- define "supabase.secret.pooler" -}}{{ include "supabase.fullname" . }}-pooler{{- end -}}
 {{- define "supabase.secret.smtp" -}}{{ include "supabase.fullname" . }}-smtp{{- end -}}
 {{- define "supabase.secret.kongConfig" -}}{{ include "supabase.fullname" . }}-kong-config{{- end -}}
 {{- define "supabase.caConfigMap" -}}{{ include "supabase.fullname" . }}-rds-ca{{- end -}}

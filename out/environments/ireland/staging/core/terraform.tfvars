@@ -118,6 +118,26 @@ generated_secrets = {
     length      = 40
     description = "Password of the database login role supabase_admin"
   }
+  db-password-supavisor = {
+    length      = 40
+    description = "Password of the database login role supavisor"
+  }
+  pooler-secret-key-base = {
+    length      = 64
+    description = "Supavisor SECRET_KEY_BASE (Phoenix)"
+  }
+  pooler-vault-enc-key = {
+    length      = 32
+    description = "Supavisor VAULT_ENC_KEY: encrypts the pooled roles' passwords in its metadata (32 characters)"
+  }
+  pooler-api-jwt-secret = {
+    length      = 64
+    description = "Supavisor API_JWT_SECRET (its management API, never exposed)"
+  }
+  pooler-metrics-jwt-secret = {
+    length      = 64
+    description = "Supavisor METRICS_JWT_SECRET (its /metrics endpoint)"
+  }
 }
 empty_secrets = {
   anon-key         = "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
