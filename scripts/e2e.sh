@@ -169,8 +169,10 @@ step "probe moto gaps" "$venv_bin/python" "$e2e_dir/moto_probe.py" "$endpoint" "
 prepare() {
   cp -r "$source_root/modules" "$work/modules"
   # What `supabase-aws-gen plan/apply/drift` compares with the environment's generated output
-  # before running anything: the config and the shared generated files of that output.
+  # before running anything: the config (with its Edge Functions, which the values embed) and
+  # the shared generated files of that output.
   cp "$source_root/service-tiers.yaml" "$work/"
+  if [ -d "$source_root/functions" ]; then cp -r "$source_root/functions" "$work/functions"; fi
   mkdir -p "$work/schema" "$work/helm-charts/supabase-custom"
   cp "$source_root/schema/service-tiers.schema.json" "$work/schema/"
   cp "$source_root/helm-charts/supabase-custom/values.schema.json" "$work/helm-charts/supabase-custom/"
@@ -299,6 +301,7 @@ rename_is_a_move() {
   local tree="$work/renamed" rc=0
   mkdir -p "$tree/out/environments/${env%/*}"
   cp "$source_root/service-tiers.yaml" "$tree/"
+  if [ -d "$source_root/functions" ]; then cp -r "$source_root/functions" "$tree/functions"; fi
   cp -r "$source_root/modules" "$tree/modules"
   cp -r "$env_dir" "$tree/out/environments/$env"
   "${gen[@]}" --config "$tree/service-tiers.yaml" generate "$env" \

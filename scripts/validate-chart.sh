@@ -143,7 +143,7 @@ echo "== variants"
 "$kv_bin/python" - "${values_files[0]}" "$work" <<'PY'
 import sys, yaml
 v = yaml.safe_load(open(sys.argv[1]))
-for c in ("kong", "postgrest", "gotrue", "realtime", "storage", "meta", "studio", "imgproxy", "pooler"):
+for c in ("kong", "postgrest", "gotrue", "realtime", "storage", "meta", "studio", "imgproxy", "pooler", "functions"):
     v[c]["replicas"] = 1
     v[c]["autoscaling"]["enabled"] = False
 v["networkPolicy"]["enabled"] = False

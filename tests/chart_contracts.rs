@@ -176,6 +176,26 @@ const SUPAVISOR_READS: &[&str] = &[
     "ERL_CRASH_DUMP",
 ];
 
+/// The edge runtime v1.70.3 with this chart's main service: what files/functions-main/router.ts
+/// reads (`env.X` of `Deno.env.toObject()`), and what the runtime itself reads for its module
+/// cache and temporary files (DENO_DIR, HOME: supabase/edge-runtime@v1.70.3, Deno's cache dir).
+const FUNCTIONS_READS: &[&str] = &[
+    "FUNCTIONS_DIR",
+    "FUNCTION_SECRETS_DIR",
+    "FUNCTION_MEMORY_MB",
+    "FUNCTION_TIMEOUT_MS",
+    "FUNCTION_CPU_SOFT_MS",
+    "FUNCTION_CPU_HARD_MS",
+    "VERIFY_JWT",
+    "JWT_SECRET",
+    "SUPABASE_URL",
+    "SUPABASE_PUBLIC_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "DENO_DIR",
+    "HOME",
+];
+
 /// postgres-meta v0.95.2 (supabase/postgres-meta@v0.95.2:src/server/constants.ts; CRYPTO_KEY and
 /// PG_META_DB_PASSWORD through src/lib/secrets.ts), Node.js (NODE_EXTRA_CA_CERTS) and
 /// node-postgres (PGSSLMODE: the connections Studio sends carry no sslmode, so the driver reads it).
@@ -510,6 +530,16 @@ fn supavisor_reads_every_env_var_the_chart_sets() {
 }
 
 #[test]
+fn the_functions_main_service_reads_every_env_var_the_chart_sets() {
+    let router = std::fs::read_to_string(common::repo().join("helm-charts/supabase-custom/files/functions-main/router.ts")).unwrap();
+    // The list above must stay what the router really reads.
+    for name in FUNCTIONS_READS.iter().filter(|n| !["DENO_DIR", "HOME"].contains(n)) {
+        assert!(router.contains(&format!("env.{name}")) || router.contains(&format!("\"{name}\"")), "router.ts does not read {name}");
+    }
+    assert_env_read("functions", |n| FUNCTIONS_READS.contains(&n));
+}
+
+#[test]
 fn imgproxy_reads_every_env_var_the_chart_sets() {
     assert_env_read("imgproxy", |n| IMGPROXY_READS.contains(&n));
 }
@@ -662,6 +692,8 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
         // docker/Dockerfile creates /var/cache/fontconfig writable for the runtime user).
         "imgproxy" => vec!["/tmp".into(), "/var/cache/fontconfig".into()],
         // The release's temporary files and the VM's crash dump, where the chart points them.
+        // Deno's module cache and the workers' temporary directories, where the chart points them.
+        "functions" => vec![env_value(container, "DENO_DIR").unwrap_or("/root/.cache/deno").to_string(), "/tmp".into()],
         "pooler" => vec![
             env_value(container, "RELEASE_TMP").unwrap_or("/app/tmp").to_string(),
             env_value(container, "ERL_CRASH_DUMP").map_or("/app".to_string(), |p| p.rsplit_once('/').map_or(p, |(dir, _)| dir).to_string()),
@@ -673,7 +705,7 @@ fn written_paths(component: &str, container: &Value) -> Vec<String> {
 #[test]
 fn read_only_root_filesystems_have_writable_mounts_where_the_processes_write() {
     for_each_env(|env| {
-        for component in ["kong", "realtime", "studio", "imgproxy", "pooler"] {
+        for component in ["kong", "realtime", "studio", "imgproxy", "pooler", "functions"] {
             if env.find_deployment(component).is_none() {
                 continue;
             }
@@ -1263,5 +1295,63 @@ fn the_pooler_takes_clients_on_its_client_ports_only_and_reaches_only_the_databa
         let service = env.find("Service", "supabase-pooler").unwrap();
         let exposed: BTreeSet<u64> = service["spec"]["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
         assert_eq!(exposed, client_ports, "{}: the pooler Service exposes more than the client ports", env.name);
+    });
+}
+
+// ------------------------------------------------------------------------------ Edge Functions
+
+/// Every file of `functions.files` is where the main service looks for it
+/// (`<FUNCTIONS_DIR>/<function>/<file>`), the main service is where `--main-service` points, the
+/// runtime listens where the Service and probes send traffic, and Kong routes
+/// /functions/v1/<name>/... there with the function's name first in the path.
+#[test]
+fn functions_are_mounted_where_the_main_service_looks_and_reached_through_kong() {
+    for_each_env(|env| {
+        let Some(deployment) = env.find_deployment("functions") else { return };
+        let pod = &deployment["spec"]["template"]["spec"];
+        let container = env.container("functions");
+        let values: Value = serde_saphyr::from_str(&std::fs::read_to_string(env.values_file()).unwrap()).unwrap();
+        let files = values["functions"]["files"].as_object().unwrap();
+        assert!(files.contains_key("hello/index.ts"), "{}: the example function is not deployed", env.name);
+
+        let mount = |volume: &str| {
+            container["volumeMounts"].as_array().unwrap().iter().find(|m| m["name"] == volume).and_then(|m| m["mountPath"].as_str()).unwrap().to_string()
+        };
+        let volume = |name: &str| pod["volumes"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap().clone();
+        assert_eq!(env_value(container, "FUNCTIONS_DIR"), Some(mount("code").as_str()), "{}", env.name);
+        let code = env.find("ConfigMap", volume("code")["configMap"]["name"].as_str().unwrap()).unwrap();
+        let mut mounted = std::collections::BTreeMap::new();
+        for item in volume("code")["configMap"]["items"].as_array().unwrap() {
+            let content = code["data"][item["key"].as_str().unwrap()].as_str().unwrap();
+            mounted.insert(item["path"].as_str().unwrap().to_string(), content.to_string());
+        }
+        let expected: std::collections::BTreeMap<String, String> = files.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+        assert_eq!(mounted, expected, "{}: the mounted functions differ from functions.files", env.name);
+
+        let args: Vec<&str> = container["args"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let flag = |name: &str| args.iter().position(|a| *a == name).map(|i| args[i + 1]).unwrap_or_else(|| panic!("no {name} in {args:?}"));
+        assert_eq!(args[0], "start");
+        assert_eq!(flag("--main-service"), mount("main"));
+        let main = env.find("ConfigMap", volume("main")["configMap"]["name"].as_str().unwrap()).unwrap();
+        assert!(main["data"]["index.ts"].as_str().unwrap().contains("./router.ts") && main["data"]["router.ts"].is_string());
+        assert_eq!(flag("--port").parse::<u64>().unwrap(), port_number(container, &Value::from("http")));
+        for probe in ["readinessProbe", "livenessProbe"] {
+            // router.ts answers /_health itself (tests/functions.rs).
+            assert_eq!(container[probe]["httpGet"]["path"], "/_health", "{}", env.name);
+        }
+
+        let config = kong_config(env);
+        let request = "/functions/v1/hello/greet";
+        let (service, route) = config["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["routes"].as_array().unwrap().iter().map(move |r| (s, r)))
+            .filter(|(_, r)| r["paths"].as_array().unwrap().iter().any(|p| request.starts_with(p.as_str().unwrap())))
+            .max_by_key(|(_, r)| r["paths"][0].as_str().unwrap().len())
+            .unwrap_or_else(|| panic!("{}: no Kong route for {request}", env.name));
+        assert!(service["url"].as_str().unwrap().starts_with("http://supabase-functions:9000"), "{}: {service}", env.name);
+        assert_eq!(route["strip_path"], true, "{}: the main service expects /<name>/... (prefix stripped)", env.name);
+        assert!(service.get("plugins").is_none() && route.get("plugins").is_none(), "{}: the main service checks JWTs; Kong must not demand an apikey", env.name);
     });
 }

@@ -3,13 +3,13 @@
 
 mod common;
 
-use supabase_aws_gen::{output, render, select};
+use supabase_aws_gen::{check_config, output, render, select, timings::Timings};
 
 #[test]
 fn committed_output_is_current() {
     let repo = common::repo();
-    let config = common::read(&repo.join("service-tiers.yaml"));
-    let checked = common::checked(&config);
+    // From the file, as `generate` reads it: with functions/ (and environments/) beside it.
+    let checked = check_config(&repo.join("service-tiers.yaml"), common::TODAY, &mut Timings::default()).expect("the repository config is valid");
     let envs = select(&checked.model, &[], true).unwrap();
     let (files, scope) = render(&checked.model, &envs, true).unwrap();
     let report = output::check(&repo, &files, &scope).unwrap();

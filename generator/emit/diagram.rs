@@ -43,6 +43,9 @@ fn components(env: &Environment) -> Vec<DiagramBox> {
     if c.pooler.enabled {
         boxes.push(DiagramBox { id: "pooler", label: format!("Supavisor pooler (VPC clients)<br/>{}", replicas(&c.pooler, hpa)) });
     }
+    if c.functions.enabled {
+        boxes.push(DiagramBox { id: "functions", label: format!("Edge Functions<br/>{}", replicas(&c.functions, hpa)) });
+    }
     boxes
 }
 
@@ -54,6 +57,9 @@ fn optional_edges(env: &Environment) -> Vec<(&'static str, &'static str, &'stati
     }
     if env.settings.supabase.components.pooler.enabled {
         edges.push(("pooler", "db", "TLS 5432"));
+    }
+    if env.settings.supabase.components.functions.enabled {
+        edges.push(("kong", "functions", "/functions/v1"));
     }
     edges
 }

@@ -119,6 +119,7 @@ pub fn runbook(apps: &Applications) -> Result<String, String> {
                 api_host => v.ingress.host.as_str(),
                 imgproxy => v.imgproxy.enabled,
                 pooler => v.pooler.enabled.then(|| Serde(&v.pooler)),
+                functions => v.functions.enabled.then(|| crate::plan::applications::function_names(&v.functions)),
                 state_bucket => apps.state_bucket.as_str(),
                 state_prefix => format!("{}/{}", apps.id.region, apps.id.name),
                 namespace => applications::namespace(),

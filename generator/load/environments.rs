@@ -151,7 +151,7 @@ fn insert(doc: &mut Value, region: &str, env: &str, value: Value) {
 
 /// The entries of `dir` sorted by name (`None` when it does not exist). Names that are not UTF-8
 /// cannot be environments or regions and are skipped.
-fn sorted_entries(dir: &Utf8Path) -> Result<Option<Vec<(String, std::fs::FileType)>>, Error> {
+pub(super) fn sorted_entries(dir: &Utf8Path) -> Result<Option<Vec<(String, std::fs::FileType)>>, Error> {
     let io = |source| Error::Io { action: "list", path: dir.to_owned(), source };
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

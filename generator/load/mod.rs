@@ -3,6 +3,7 @@
 //! Nothing here knows what the keys mean; `resolve` gives them types.
 
 mod environments;
+pub mod functions;
 pub mod path;
 pub mod source_map;
 pub mod yaml;
@@ -22,6 +23,9 @@ pub struct Loaded {
     pub sources: Vec<Source>,
     pub doc: Value,
     pub map: SourceMap,
+    /// The Edge Functions in `functions/` next to the config (none for a config without a
+    /// directory, e.g. read from stdin).
+    pub functions: functions::Functions,
 }
 
 impl Loaded {
@@ -34,6 +38,9 @@ impl Loaded {
 /// Environment files live in this directory next to the config, one per environment:
 /// `environments/<region>/<env>.yaml` holds what `environments.<region>.<env>` would.
 pub const ENVIRONMENTS_DIR: &str = "environments";
+
+/// Edge Functions live in this directory next to the config: `functions/<name>/index.ts`.
+pub const FUNCTIONS_DIR: &str = "functions";
 
 /// Reads and parses the config file at `path` (shown to users exactly as given), then every
 /// environment file under `environments/` next to it (see [`ENVIRONMENTS_DIR`]).
@@ -50,11 +57,12 @@ pub fn load_file(path: &Utf8Path) -> Result<Loaded, Error> {
     let mut loaded = parse(path.as_str(), text)?;
     if is_file {
         // Relative to the config as the user named it, so diagnostics name files they can open.
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_str().is_empty() => parent.join(ENVIRONMENTS_DIR),
-            _ => Utf8PathBuf::from(ENVIRONMENTS_DIR),
+        let beside = |name: &str| match path.parent() {
+            Some(parent) if !parent.as_str().is_empty() => parent.join(name),
+            _ => Utf8PathBuf::from(name),
         };
-        environments::merge(&mut loaded, &dir)?;
+        environments::merge(&mut loaded, &beside(ENVIRONMENTS_DIR))?;
+        loaded.functions = functions::read(&beside(FUNCTIONS_DIR))?;
     }
     Ok(loaded)
 }
@@ -114,7 +122,7 @@ pub fn parse(name: &str, text: String) -> Result<Loaded, Error> {
     match yaml::parse(&source.text) {
         Ok(doc) => {
             let map = SourceMap::build(&source.text);
-            Ok(Loaded { sources: vec![source], doc, map })
+            Ok(Loaded { sources: vec![source], doc, map, functions: functions::Functions::new() })
         }
         Err(diagnostic) => Err(Error::Invalid(Report::new(source, vec![diagnostic]))),
     }

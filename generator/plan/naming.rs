@@ -124,6 +124,7 @@ pub enum SecretKind {
     PoolerVaultEncKey,
     PoolerApiJwtSecret,
     PoolerMetricsJwtSecret,
+    FunctionSecrets,
 }
 
 /// Database login roles the Supabase services use, each with its own password secret.
@@ -171,6 +172,7 @@ impl SecretKind {
             .into_iter()
             .filter(|k| *k != Self::SmtpCredentials || env.identity.smtp.is_some())
             .filter(|k| pooler || !k.is_pooler())
+            .filter(|k| *k != Self::FunctionSecrets || env.settings.supabase.components.functions.enabled)
             .collect()
     }
 
@@ -196,6 +198,7 @@ impl SecretKind {
         all.push(Self::Connection);
         all.push(Self::SmtpCredentials);
         all.extend([Self::PoolerSecretKeyBase, Self::PoolerVaultEncKey, Self::PoolerApiJwtSecret, Self::PoolerMetricsJwtSecret]);
+        all.push(Self::FunctionSecrets);
         all
     }
 
@@ -215,6 +218,7 @@ impl SecretKind {
             Self::PoolerVaultEncKey => "pooler-vault-enc-key".into(),
             Self::PoolerApiJwtSecret => "pooler-api-jwt-secret".into(),
             Self::PoolerMetricsJwtSecret => "pooler-metrics-jwt-secret".into(),
+            Self::FunctionSecrets => "function-secrets".into(),
         }
     }
 
@@ -222,7 +226,7 @@ impl SecretKind {
         match self {
             // HS256 signing key: 64 characters, well above the 32 Supabase requires.
             Self::JwtSecret => SecretSource::Generated { length: 64 },
-            Self::AnonKey | Self::ServiceRoleKey | Self::SmtpCredentials => SecretSource::Slot,
+            Self::AnonKey | Self::ServiceRoleKey | Self::SmtpCredentials | Self::FunctionSecrets => SecretSource::Slot,
             // Phoenix needs at least 64 bytes.
             Self::RealtimeSecretKeyBase => SecretSource::Generated { length: 64 },
             // Realtime's AES key: exactly 16 characters.
@@ -258,6 +262,7 @@ impl SecretKind {
             Self::PoolerVaultEncKey => "Supavisor VAULT_ENC_KEY: encrypts the pooled roles' passwords in its metadata (32 characters)".into(),
             Self::PoolerApiJwtSecret => "Supavisor API_JWT_SECRET (its management API, never exposed)".into(),
             Self::PoolerMetricsJwtSecret => "Supavisor METRICS_JWT_SECRET (its /metrics endpoint)".into(),
+            Self::FunctionSecrets => "Edge Functions' secrets as JSON, one key per environment variable (filled by the operator)".into(),
         }
     }
 }

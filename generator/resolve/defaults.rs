@@ -18,7 +18,7 @@ pub const POSTGRES_VERSION: &str = "17";
 /// Supabase images, as tested together upstream (supabase/supabase `docker/docker-compose.yml`,
 /// February 2026), except Kong: 3.9.1 is the last open-source Kong release, upstream still
 /// ships 2.8.1 (2022). Every database client here supports TLS to RDS (Realtime needs >= 2.41.7).
-pub const IMAGES: [(&str, &str, &str); 9] = [
+pub const IMAGES: [(&str, &str, &str); 10] = [
     ("kong", "kong", "3.9.1"),
     ("postgrest", "postgrest/postgrest", "v14.5"),
     ("gotrue", "supabase/gotrue", "v2.186.0"),
@@ -28,6 +28,7 @@ pub const IMAGES: [(&str, &str, &str); 9] = [
     ("studio", "supabase/studio", "2026.02.16-sha-26c615c"),
     ("imgproxy", "darthsim/imgproxy", "v3.30.1"),
     ("pooler", "supabase/supavisor", "2.7.4"),
+    ("functions", "supabase/edge-runtime", "v1.70.3"),
 ];
 
 /// Database pool per pod of each component that connects (`db_pool`): small enough that the

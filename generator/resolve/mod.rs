@@ -165,6 +165,7 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
     };
     let mut problems = Vec::new();
     let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
+    let functions = std::sync::Arc::new(loaded.functions.clone());
 
     // Layers shared by every environment that uses them (see `Layer`).
     let builtin = builtin_layer();
@@ -271,7 +272,7 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
             let (settings, settings_problems) = decode_patched::<Settings>(&split(&merged, true), &locator);
             let (identity, identity_problems) = decode_patched::<Identity>(&split(&merged, false), &locator);
             if let (Some(identity), Some(settings)) = (identity, settings) {
-                let env = Environment { id, project: doc.project.clone(), identity, settings };
+                let env = Environment { id, project: doc.project.clone(), functions: functions.clone(), identity, settings };
                 if settings_problems.is_empty() && identity_problems.is_empty() {
                     environments.push(Resolved { env, layered });
                 } else if identity_problems.is_empty() {

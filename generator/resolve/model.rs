@@ -29,6 +29,9 @@ pub struct Environment {
     pub id: EnvId,
     #[serde(skip)]
     pub project: String,
+    /// The project's Edge Functions (`functions/` next to the config), shared by its environments.
+    #[serde(skip)]
+    pub functions: std::sync::Arc<crate::load::functions::Functions>,
     #[serde(flatten)]
     pub identity: Identity,
     #[serde(flatten)]
@@ -468,6 +471,9 @@ pub struct Components {
     /// Supavisor: a connection pooler for clients outside the stack (`db_pool` is its own
     /// metadata pool; the client pools are `supabase.pooling`).
     pub pooler: Component,
+    /// The edge runtime: Edge Functions from `functions/` next to the config, at
+    /// `/functions/v1/<name>`.
+    pub functions: Component,
 }
 
 /// Components a stack cannot run without; the others are switched with `enabled`.
@@ -475,7 +481,7 @@ pub const REQUIRED_COMPONENTS: [&str; 7] = ["kong", "postgrest", "gotrue", "real
 
 impl Components {
     /// Each component with its YAML key, in a fixed order.
-    pub fn iter(&self) -> [(&'static str, &Component); 9] {
+    pub fn iter(&self) -> [(&'static str, &Component); 10] {
         [
             ("kong", &self.kong),
             ("postgrest", &self.postgrest),
@@ -486,6 +492,7 @@ impl Components {
             ("studio", &self.studio),
             ("imgproxy", &self.imgproxy),
             ("pooler", &self.pooler),
+            ("functions", &self.functions),
         ]
     }
 }
@@ -493,7 +500,8 @@ impl Components {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
-    /// Whether the stack runs it. Only optional components (imgproxy, pooler) may be switched off.
+    /// Whether the stack runs it. Only optional components (imgproxy, pooler, functions) may be
+    /// switched off.
     pub enabled: bool,
     pub image: Image,
     pub replicas: u32,

@@ -10,7 +10,7 @@ use crate::resolve::model::{CapacityType, Component as Sizing, EnvId, Environmen
 use super::connections::POOLED_ROLES;
 use super::naming::{self, DbRole, Names, SecretKind, WorkloadRole};
 use values::{
-    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Gotrue, Image, Imgproxy, Ingress, Pooler, PoolerSecretNames, Kong, NetworkPolicy,
+    AccessLogs, Amounts, Autoscaling, Bootstrap, Component, Database, DbPasswords, Global, Functions, Gotrue, Image, Imgproxy, Ingress, Pooler, PoolerSecretNames, Kong, NetworkPolicy,
     Pooled, Resources, SecretNames, Secrets, ServiceAccount, Storage, Studio, Values,
 };
 
@@ -108,6 +108,7 @@ fn values(env: &Environment, names: &Names) -> Values {
                     supavisor: pooler.then(|| names.secret_name(SecretKind::DbPassword(DbRole::Supavisor))),
                 },
                 smtp_credentials: env.identity.smtp.as_ref().map(|_| names.secret_name(SecretKind::SmtpCredentials)),
+                function_secrets: components.functions.enabled.then(|| names.secret_name(SecretKind::FunctionSecrets)),
                 pooler: pooler.then(|| PoolerSecretNames {
                     secret_key_base: names.secret_name(SecretKind::PoolerSecretKeyBase),
                     vault_enc_key: names.secret_name(SecretKind::PoolerVaultEncKey),
@@ -157,6 +158,12 @@ fn values(env: &Environment, names: &Names) -> Values {
             max_clients: s.supabase.pooling.max_clients,
             client_cidrs: vec![env.identity.vpc.cidr.clone()],
         },
+        functions: Functions {
+            enabled: components.functions.enabled,
+            component: component(&components.functions),
+            verify_jwt: true,
+            files: if components.functions.enabled { (*env.functions).clone() } else { Default::default() },
+        },
         ingress: Ingress {
             host: api_host(env),
             load_balancer_name: names.prefix.clone(),
@@ -178,6 +185,19 @@ fn values(env: &Environment, names: &Names) -> Values {
             api_key_lifetime_days: 3650,
         },
     }
+}
+
+/// The functions a request can name (`/functions/v1/<name>`), in order.
+pub fn function_names(functions: &Functions) -> Vec<String> {
+    let mut names: Vec<String> = functions
+        .files
+        .keys()
+        .filter_map(|path| path.split_once('/').map(|(dir, _)| dir))
+        .filter(|dir| crate::load::functions::routable(dir))
+        .map(str::to_string)
+        .collect();
+    names.dedup();
+    names
 }
 
 /// The address a presigned GetObject link of the bucket starts with. Storage builds its S3

@@ -24,6 +24,7 @@ pub struct Values {
     pub studio: Studio,
     pub imgproxy: Imgproxy,
     pub pooler: Pooler,
+    pub functions: Functions,
     pub ingress: Ingress,
     pub network_policy: NetworkPolicy,
     pub bootstrap: Bootstrap,
@@ -105,6 +106,10 @@ pub struct SecretNames {
     /// JSON: username, password (filled by the operator). Present with `gotrue.smtp`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_credentials: Option<String>,
+    /// JSON, one key per environment variable of the Edge Functions (filled by the operator).
+    /// Present with `functions.enabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_secrets: Option<String>,
     /// Supavisor's own secrets. Present with `pooler.enabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pooler: Option<PoolerSecretNames>,
@@ -305,6 +310,20 @@ pub struct Pooler {
     /// Where clients may connect from (the tenant's allow list and the NetworkPolicy): the VPC.
     #[schemars(length(min = 1))]
     pub client_cidrs: Vec<String>,
+}
+
+/// The edge runtime and the project's Edge Functions, served at `/functions/v1/<name>`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Functions {
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub component: Component,
+    /// Requests must carry a JWT signed with the project's JWT secret (the anon key is one).
+    pub verify_jwt: bool,
+    /// The functions' files, `<function>/<file>` -> contents (from `functions/` next to the
+    /// config; the generator checks names and the total size).
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]

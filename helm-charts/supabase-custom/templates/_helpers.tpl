@@ -93,11 +93,12 @@ NetworkPolicy.
 kong postgrest gotrue realtime storage meta studio
 {{- if .Values.imgproxy.enabled }} imgproxy{{ end }}
 {{- if .Values.pooler.enabled }} pooler{{ end }}
+{{- if .Values.functions.enabled }} functions{{ end }}
 {{- end -}}
 
 {{/* Main port of each component (its Service's first port): the one place these numbers live. */}}
 {{- define "supabase.port" -}}
-{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 "imgproxy" 8080 "pooler" 4000 -}}
+{{- $ports := dict "kong" 8000 "postgrest" 3000 "gotrue" 9999 "realtime" 4000 "storage" 5000 "meta" 8080 "studio" 3000 "imgproxy" 8080 "pooler" 4000 "functions" 9000 -}}
 {{- index $ports . -}}
 {{- end -}}
 
@@ -133,9 +134,11 @@ The non-root UID (= GID) each image is built to run as:
   imgproxy   999  user `imgproxy` (useradd -r -u 999; imgproxy/imgproxy@v3.30.1:docker/Dockerfile)
   pooler   65534  `nobody`: the image sets no USER (it would run as root) and chowns /app to
                   nobody (supabase/supavisor@v2.7.4:Dockerfile)
+  functions 65532 the image sets no USER (supabase/edge-runtime@v1.70.3:Dockerfile); the runtime
+                  needs only its binary (world-executable) and writable /tmp (DENO_DIR, HOME)
 */}}
 {{- define "supabase.uid" -}}
-{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "imgproxy" 999 "pooler" 65534 "bootstrap" 65532 -}}
+{{- $uids := dict "kong" 1001 "postgrest" 1000 "gotrue" 1000 "realtime" 65534 "storage" 1000 "meta" 1000 "studio" 1000 "imgproxy" 999 "pooler" 65534 "functions" 65532 "bootstrap" 65532 -}}
 {{- index $uids . -}}
 {{- end -}}
 
@@ -153,6 +156,7 @@ The non-root UID (= GID) each image is built to run as:
 {{- define "supabase.secret.realtime" -}}{{ include "supabase.fullname" . }}-realtime{{- end -}}
 {{- define "supabase.secret.meta" -}}{{ include "supabase.fullname" . }}-meta{{- end -}}
 {{- define "supabase.secret.pooler" -}}{{ include "supabase.fullname" . }}-pooler{{- end -}}
+{{- define "supabase.secret.functions" -}}{{ include "supabase.fullname" . }}-function-secrets{{- end -}}
 {{- define "supabase.secret.smtp" -}}{{ include "supabase.fullname" . }}-smtp{{- end -}}
 {{- define "supabase.secret.kongConfig" -}}{{ include "supabase.fullname" . }}-kong-config{{- end -}}
 {{- define "supabase.caConfigMap" -}}{{ include "supabase.fullname" . }}-rds-ca{{- end -}}

@@ -172,4 +172,18 @@ services:
         paths:
           - /pg/
     {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin")) | nindent 4 }}
+{{- if .Values.functions.enabled }}
+
+  ## Edge Functions: the main service verifies the caller's JWT itself (as upstream's kong.yml
+  ## leaves it to the functions' main worker): no key-auth.
+  - name: functions-v1
+    url: {{ include "supabase.serviceUrl" (list . "functions") }}/
+    routes:
+      - name: functions-v1-all
+        strip_path: true
+        paths:
+          - /functions/v1/
+    # A function may run up to its worker timeout (60 s) after a cold start.
+    read_timeout: 150000
+{{- end }}
 {{- end -}}

@@ -144,6 +144,7 @@ empty_secrets = {
   anon-key         = "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   service-role-key = "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   smtp-credentials = "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)"
+  function-secrets = "Edge Functions' secrets as JSON, one key per environment variable (filled by the operator)"
 }
 recovery_window_days = 30
 service_accounts = {
