@@ -285,6 +285,14 @@ fn connection_budget_over_the_instance_default() {
     rejected("connection_budget", edited(&[("          hpa: { min: 2, max: 4, cpu_target: 70 }\n", STORAGE_AT_SCALE)]), &["connection-budget"]);
 }
 
+/// The pooler's pods hold their own pools (2 roles x 2 modes x (pool_size + 1) each): a pool size
+/// the instance cannot take is refused, naming the pooler as the largest share.
+#[test]
+fn connection_budget_counts_the_pooler_pools_per_pod() {
+    let pooler = "          hpa: { min: 2, max: 4, cpu_target: 70 }\n        pooler: { enabled: true, replicas: 2, db_pool: 2 }\n      pooling: { pool_size: 20, max_clients: 100 }\n";
+    rejected("connection_budget_pooler", edited(&[("          hpa: { min: 2, max: 4, cpu_target: 70 }\n", pooler)]), &["connection-budget"]);
+}
+
 #[test]
 fn connection_budget_over_an_explicit_max_connections() {
     rejected(

@@ -76,9 +76,15 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
                 budget.bootstrap,
                 budget.reserved
             ),
-            format!(
-                "lower supabase.components.{largest}.db_pool or its hpa.max (the largest share), or {raise}; `explain <env>` shows the budget"
-            ),
+            if largest == "pooler" {
+                format!(
+                    "lower supabase.pooling.pool_size or supabase.components.pooler.replicas (the pooler is the largest share: its pods hold their own pools), or {raise}; `explain <env>` shows the budget"
+                )
+            } else {
+                format!(
+                    "lower supabase.components.{largest}.db_pool or its hpa.max (the largest share), or {raise}; `explain <env>` shows the budget"
+                )
+            },
         );
     }
 }
