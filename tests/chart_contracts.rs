@@ -435,6 +435,15 @@ fn for_each_env(check: impl Fn(&Env)) {
     }
 }
 
+/// Runs `check` on every environment that deploys the (optional) component.
+fn for_each_env_deploying(component: &str, check: impl Fn(&Env)) {
+    for_each_env(|env| {
+        if env.find_deployment(component).is_some() {
+            check(env);
+        }
+    });
+}
+
 fn env_list(container: &Value) -> &[Value] {
     container["env"]
         .as_array()
@@ -472,10 +481,7 @@ fn composition_only(container: &Value) -> BTreeSet<String> {
 
 /// Asserts that every env var the chart sets on the component's container is read.
 fn assert_env_read(component: &str, read: impl Fn(&str) -> bool) {
-    for_each_env(|env| {
-        if env.find_deployment(component).is_none() {
-            return; // an optional component this environment does not deploy
-        }
+    for_each_env_deploying(component, |env| {
         let container = env.container(component);
         let helpers = composition_only(container);
         let unread: Vec<String> = env_names(container)
@@ -1099,10 +1105,7 @@ fn storage_renders_images_exactly_when_imgproxy_runs_and_reaches_it() {
 /// caller names: only Storage may reach it, and it may reach only HTTPS.
 #[test]
 fn only_storage_reaches_imgproxy_and_imgproxy_reaches_only_https() {
-    for_each_env(|env| {
-        if env.find_deployment("imgproxy").is_none() {
-            return;
-        }
+    for_each_env_deploying("imgproxy", |env| {
         let policy = env.network_policy("imgproxy").unwrap_or_else(|| panic!("{}: imgproxy has no NetworkPolicy", env.name));
         let ingress = policy["spec"]["ingress"].as_array().unwrap();
         let from: Vec<&Value> = ingress.iter().flat_map(|rule| rule["from"].as_array().unwrap()).collect();
@@ -1166,10 +1169,7 @@ getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expir
 /// link to another bucket, a look-alike host, or the instance metadata service.
 #[test]
 fn imgproxy_admits_the_links_storage_presigns_and_nothing_else() {
-    for_each_env(|env| {
-        if env.find_deployment("imgproxy").is_none() {
-            return;
-        }
+    for_each_env_deploying("imgproxy", |env| {
         let storage = env.container("storage");
         let bucket = env_value(storage, "GLOBAL_S3_BUCKET").expect("GLOBAL_S3_BUCKET");
         let region = env_value(storage, "REGION").expect("REGION");
@@ -1201,35 +1201,53 @@ fn kong_config(env: &Env) -> Value {
     serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: kong.yml does not parse: {e}", env.name))
 }
 
+/// Where Kong sends a request path: the service and route of the longest matching prefix path,
+/// and the path the upstream receives (the prefix removed with `strip_path`; Kong/kong@3.9.1,
+/// prefix paths).
+struct KongHop {
+    service: Value,
+    route: Value,
+    path: String,
+}
+
+fn kong_route(env: &Env, request: &str) -> KongHop {
+    let config = kong_config(env);
+    config["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["routes"].as_array().unwrap().iter().map(move |r| (s, r)))
+        .flat_map(|(s, r)| r["paths"].as_array().unwrap().iter().map(move |p| (s, r, p.as_str().unwrap())))
+        .filter(|(_, _, p)| request.starts_with(p))
+        .max_by_key(|(_, _, p)| p.len())
+        .map(|(s, r, p)| {
+            let rest = if r["strip_path"] == true { &request[p.len()..] } else { request };
+            KongHop { service: s.clone(), route: r.clone(), path: format!("/{}", rest.trim_start_matches('/')) }
+        })
+        .unwrap_or_else(|| panic!("{}: no Kong route matches {request}", env.name))
+}
+
 /// Kong routes /storage/v1/render/image/... to Storage with the path Storage serves: Kong picks
 /// the longest matching prefix path and, with strip_path, forwards the rest after the service's
 /// path (Kong/kong@3.9.1: prefix paths, `strip_path`).
 #[test]
 fn kong_routes_image_renders_to_storage() {
     for_each_env(|env| {
-        let config = kong_config(env);
         let request = "/storage/v1/render/image/public/avatars/a.png";
-        let (service, path) = config["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| s["routes"].as_array().unwrap().iter().map(move |r| (s, r)))
-            .flat_map(|(s, r)| r["paths"].as_array().unwrap().iter().map(move |p| (s, r, p.as_str().unwrap())))
-            .filter(|(_, _, p)| request.starts_with(p))
-            .max_by_key(|(_, _, p)| p.len())
-            .map(|(s, r, p)| {
-                let rest = if r["strip_path"] == true { &request[p.len()..] } else { request };
-                let base = s["url"].as_str().unwrap().trim_end_matches('/');
-                (base.to_string(), format!("/{}", rest.trim_start_matches('/')))
-            })
-            .unwrap_or_else(|| panic!("{}: no Kong route matches {request}", env.name));
+        let hop = kong_route(env, request);
+        let service = hop.service["url"].as_str().unwrap();
         assert!(service.starts_with("http://supabase-storage:"), "{}: {request} goes to {service}", env.name);
         // supabase/storage@v1.44.2:src/app.ts registers the render routes under /render/image.
-        assert_eq!(path, "/render/image/public/avatars/a.png", "{}", env.name);
+        assert_eq!(hop.path, "/render/image/public/avatars/a.png", "{}", env.name);
     });
 }
 
 // ------------------------------------------------------------------------------ pooler
+
+/// The environment's committed values (what the chart was rendered with).
+fn committed_values(env: &Env) -> Value {
+    serde_saphyr::from_str(&std::fs::read_to_string(env.values_file()).unwrap()).unwrap()
+}
 
 fn init_container<'a>(env: &'a Env, component: &str, name: &str) -> &'a Value {
     env.deployment(component)["spec"]["template"]["spec"]["initContainers"]
@@ -1251,10 +1269,7 @@ fn the_tenant_step_sets_exactly_what_the_tenant_script_reads() {
         .map(str::to_string)
         .collect();
     assert!(read.len() >= 10, "found only {read:?} in the script");
-    for_each_env(|env| {
-        if env.find_deployment("pooler").is_none() {
-            return;
-        }
+    for_each_env_deploying("pooler", |env| {
         let tenant = init_container(env, "pooler", "tenant");
         let set: BTreeSet<String> = env_names(tenant).into_iter().filter(|n| n.starts_with("POOLER_")).collect();
         assert_eq!(set, read, "{}: the tenant step's POOLER_* settings differ from what the script reads", env.name);
@@ -1272,10 +1287,7 @@ fn the_tenant_step_sets_exactly_what_the_tenant_script_reads() {
 /// the database; Supavisor's HTTP API (tenants, metrics) is never reachable from other pods.
 #[test]
 fn the_pooler_takes_clients_on_its_client_ports_only_and_reaches_only_the_database() {
-    for_each_env(|env| {
-        if env.find_deployment("pooler").is_none() {
-            return;
-        }
+    for_each_env_deploying("pooler", |env| {
         let policy = env.network_policy("pooler").unwrap_or_else(|| panic!("{}: the pooler has no NetworkPolicy", env.name));
         let container = env.container("pooler");
         let client_ports: BTreeSet<u64> =
@@ -1284,7 +1296,7 @@ fn the_pooler_takes_clients_on_its_client_ports_only_and_reaches_only_the_databa
             let ports: BTreeSet<u64> = rule["ports"].as_array().unwrap().iter().filter_map(|p| p["port"].as_u64()).collect();
             assert_eq!(ports, client_ports, "{}: pooler ingress {rule}", env.name);
         }
-        let values: Value = serde_saphyr::from_str(&std::fs::read_to_string(env.values_file()).unwrap()).unwrap();
+        let values = committed_values(env);
         let vpc = &values["pooler"]["clientCidrs"];
         let from: Vec<&Value> = policy["spec"]["ingress"][0]["from"].as_array().unwrap().iter().map(|f| &f["ipBlock"]["cidr"]).collect();
         assert_eq!(from, vpc.as_array().unwrap().iter().collect::<Vec<_>>(), "{}", env.name);
@@ -1310,7 +1322,7 @@ fn functions_are_mounted_where_the_main_service_looks_and_reached_through_kong()
         let Some(deployment) = env.find_deployment("functions") else { return };
         let pod = &deployment["spec"]["template"]["spec"];
         let container = env.container("functions");
-        let values: Value = serde_saphyr::from_str(&std::fs::read_to_string(env.values_file()).unwrap()).unwrap();
+        let values = committed_values(env);
         let files = values["functions"]["files"].as_object().unwrap();
         assert!(files.contains_key("hello/index.ts"), "{}: the example function is not deployed", env.name);
 
@@ -1340,16 +1352,7 @@ fn functions_are_mounted_where_the_main_service_looks_and_reached_through_kong()
             assert_eq!(container[probe]["httpGet"]["path"], "/_health", "{}", env.name);
         }
 
-        let config = kong_config(env);
-        let request = "/functions/v1/hello/greet";
-        let (service, route) = config["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| s["routes"].as_array().unwrap().iter().map(move |r| (s, r)))
-            .filter(|(_, r)| r["paths"].as_array().unwrap().iter().any(|p| request.starts_with(p.as_str().unwrap())))
-            .max_by_key(|(_, r)| r["paths"][0].as_str().unwrap().len())
-            .unwrap_or_else(|| panic!("{}: no Kong route for {request}", env.name));
+        let KongHop { service, route, .. } = kong_route(env, "/functions/v1/hello/greet");
         assert!(service["url"].as_str().unwrap().starts_with("http://supabase-functions:9000"), "{}: {service}", env.name);
         assert_eq!(route["strip_path"], true, "{}: the main service expects /<name>/... (prefix stripped)", env.name);
         assert!(service.get("plugins").is_none() && route.get("plugins").is_none(), "{}: the main service checks JWTs; Kong must not demand an apikey", env.name);

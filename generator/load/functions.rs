@@ -88,7 +88,7 @@ pub fn read(dir: &Utf8Path) -> Result<Functions, Error> {
                     format!("the files under {dir} exceed {} KiB together (at {path})", MAX_TOTAL_BYTES >> 10),
                     "keep functions small (their npm and jsr imports are fetched at run time) or deploy large ones separately".to_string(),
                 ));
-                return Err(Error::Invalid(Report::of(vec![Source { name: dir.to_string(), text: String::new() }], problems)));
+                return Err(invalid(dir, problems));
             }
             match String::from_utf8(bytes) {
                 Ok(text) => {
@@ -105,7 +105,12 @@ pub fn read(dir: &Utf8Path) -> Result<Functions, Error> {
             problems.push(error("function-entry-point", format!("{rel} has no index.ts"), format!("add {rel}/index.ts (the edge runtime starts a function there), or remove the directory")));
         }
     }
-    if problems.is_empty() { Ok(functions) } else { Err(Error::Invalid(Report::of(vec![Source { name: dir.to_string(), text: String::new() }], problems))) }
+    if problems.is_empty() { Ok(functions) } else { Err(invalid(dir, problems)) }
+}
+
+/// The report of `problems`, which name their files in their messages (they have no position).
+fn invalid(dir: &Utf8Path, problems: Vec<Diagnostic>) -> Error {
+    Error::Invalid(Report::of(vec![Source { name: dir.to_string(), text: String::new() }], problems))
 }
 
 fn error(code: &'static str, message: String, help: String) -> Diagnostic {

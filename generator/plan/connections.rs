@@ -83,13 +83,28 @@ pub struct Share {
     pub once: u32,
     /// Most pods at once: maximum replicas plus the rollout surge.
     pub pods: u32,
+    /// What to lower when this share is the largest, when it is not the component's `db_pool`
+    /// and `hpa.max` (the pooler's client pools).
+    pub lever: Option<&'static str>,
 }
 
 impl Share {
     pub fn total(&self) -> u32 {
         self.pods * (self.pool + self.extra_per_pod) + self.once
     }
+
+    /// The settings that shrink this share, for the budget error's help.
+    pub fn lever(&self) -> String {
+        match self.lever {
+            Some(lever) => lever.to_string(),
+            None => format!("supabase.components.{}.db_pool or its hpa.max (the largest share)", self.component),
+        }
+    }
 }
+
+/// The pooler's lever: its pods hold their own client pools.
+const POOLER_LEVER: &str =
+    "supabase.pooling.pool_size or supabase.components.pooler.replicas (the pooler is the largest share: its pods hold their own pools)";
 
 /// Where `max_connections` comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,6 +260,7 @@ pub fn budget(s: &Settings) -> Budget {
                 extra_label,
                 once,
                 pods,
+                lever: (name == "pooler").then_some(POOLER_LEVER),
             })
         })
         .collect();
@@ -435,6 +451,7 @@ mod tests {
             extra_label: "janitor",
             once: REALTIME_TENANT,
             pods: 6,
+            lever: None,
         };
         assert_eq!(REALTIME_TENANT, 13);
         assert_eq!(share.total(), 6 * 4 + 13);

@@ -2,7 +2,7 @@
 //! instance's `max_connections` (see `plan/connections.rs` for what is counted and why).
 
 use super::{Check, p};
-use crate::plan::connections::{self, Limit};
+use crate::plan::connections::{self, Limit, Share};
 use crate::resolve::model::Settings;
 
 pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
@@ -54,7 +54,7 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
             .iter()
             .map(|s| format!("{} {}", s.component, s.total()))
             .collect();
-        let largest = budget.largest().map(|s| s.component).unwrap_or("storage");
+        let lever = budget.largest().map_or_else(|| "supabase.components.storage.db_pool or its hpa.max (the largest share)".to_string(), Share::lever);
         let (at, source, raise) = match budget.limit {
             Limit::Explicit(_) => (
                 p("rds.max_connections"),
@@ -76,15 +76,7 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
                 budget.bootstrap,
                 budget.reserved
             ),
-            if largest == "pooler" {
-                format!(
-                    "lower supabase.pooling.pool_size or supabase.components.pooler.replicas (the pooler is the largest share: its pods hold their own pools), or {raise}; `explain <env>` shows the budget"
-                )
-            } else {
-                format!(
-                    "lower supabase.components.{largest}.db_pool or its hpa.max (the largest share), or {raise}; `explain <env>` shows the budget"
-                )
-            },
+            format!("lower {lever}, or {raise}; `explain <env>` shows the budget"),
         );
     }
 }
