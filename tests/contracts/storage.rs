@@ -288,3 +288,50 @@ fn storage_migrates_and_serves_requests_as_each_api_role() {
         );
     });
 }
+
+/// Image transformations (on with imgproxy) look objects up before Storage presigns them for
+/// imgproxy: `/render/image/authenticated/...` as the caller, so row-level security decides
+/// (supabase/storage@v1.44.2:src/http/routes/render/renderAuthenticatedImage.ts:
+/// `from(bucket).findObject(name, 'id,version,metadata')`), `/render/image/public/...` as the
+/// super user, a public bucket only (renderPublicImage.ts: `asSuperUser().findBucket(bucket,
+/// 'id,public', { isPublic: true })` and `findObject`; asSuperUser is service_role). The same
+/// lookups here, over supabase_storage_admin's connection after our bootstrap.
+#[test]
+fn image_renders_find_objects_as_storage_does() {
+    pg::for_each(|db| {
+        let set = db.bootstrap();
+        migrate(db, &set);
+        let as_api = |role: &str, sub: &str, body: &str| storage(db, &set, &request(role, sub, body));
+        storage(
+            db,
+            &set,
+            &format!(
+                "INSERT INTO storage.buckets (id, name, public) VALUES ('avatars', 'avatars', false), ('site', 'site', true);
+                 CREATE POLICY own_objects_read ON storage.objects FOR SELECT TO authenticated
+                   USING (bucket_id = 'avatars'
+                          AND owner_id = current_setting('request.jwt.claims', true)::jsonb ->> 'sub');
+                 INSERT INTO storage.objects (bucket_id, name, owner_id, version, metadata) VALUES
+                   ('avatars', 'alice/me.png', '{ALICE}', 'v1', '{{\"mimetype\": \"image/png\"}}'),
+                   ('site', 'logo.png', NULL, 'v1', '{{\"mimetype\": \"image/png\"}}');"
+            ),
+        );
+        let find_object = |bucket: &str, name: &str| {
+            format!("SELECT 'found=' || count(*) FROM (SELECT id, version, metadata FROM storage.objects WHERE name = '{name}' AND bucket_id = '{bucket}') o;")
+        };
+
+        // Authenticated renders: the owner finds its object, another user and anon do not (404).
+        let out = as_api("authenticated", ALICE, &find_object("avatars", "alice/me.png"));
+        assert!(out.lines().any(|l| l == "found=1"), "the owner's render lookup:\n{out}");
+        let out = as_api("authenticated", "00000000-0000-0000-0000-000000000001", &find_object("avatars", "alice/me.png"));
+        assert!(out.lines().any(|l| l == "found=0"), "another user's render lookup:\n{out}");
+        let out = as_api("anon", "", &find_object("avatars", "alice/me.png"));
+        assert!(out.lines().any(|l| l == "found=0"), "anon's render lookup:\n{out}");
+
+        // Public renders: the bucket must be public, then the object is found without a policy.
+        let public_bucket = |bucket: &str| format!("SELECT 'public=' || count(*) FROM (SELECT id, public FROM storage.buckets WHERE id = '{bucket}' AND public IS TRUE) b;");
+        let out = as_api("service_role", "", &format!("{}{}", public_bucket("site"), find_object("site", "logo.png")));
+        assert!(out.lines().any(|l| l == "public=1") && out.lines().any(|l| l == "found=1"), "public render lookups:\n{out}");
+        let out = as_api("service_role", "", &public_bucket("avatars"));
+        assert!(out.lines().any(|l| l == "public=0"), "a private bucket passed the public lookup:\n{out}");
+    });
+}
