@@ -44,6 +44,9 @@ const GOTRUE_READS: &[&str] = &[
     "GOTRUE_DB_HEALTH_CHECK_PERIOD",
     "GOTRUE_DB_CONN_PERCENTAGE",
     "GOTRUE_JWT_SECRET",
+    // JWTConfiguration.Keys (JwtKeysDecoder) and .Issuer.
+    "GOTRUE_JWT_KEYS",
+    "GOTRUE_JWT_ISSUER",
     "GOTRUE_JWT_EXP",
     "GOTRUE_JWT_AUD",
     "GOTRUE_JWT_ADMIN_GROUP_NAME",
@@ -107,6 +110,8 @@ const STORAGE_READS: &[&str] = &[
     "DATABASE_FREE_POOL_AFTER_INACTIVITY",
     "DB_INSTALL_ROLES",
     "AUTH_JWT_SECRET",
+    // src/config.ts: getOptionalConfigFromEnv('JWT_JWKS').
+    "JWT_JWKS",
     "ANON_KEY",
     "SERVICE_KEY",
     "STORAGE_BACKEND",
@@ -188,6 +193,7 @@ const FUNCTIONS_READS: &[&str] = &[
     "FUNCTION_CPU_HARD_MS",
     "VERIFY_JWT",
     "JWT_SECRET",
+    "JWT_JWKS",
     "SUPABASE_URL",
     "SUPABASE_PUBLIC_URL",
     "SUPABASE_ANON_KEY",
@@ -360,6 +366,8 @@ const REALTIME_READS: &[&str] = &[
     "SECRET_KEY_BASE",
     "SEED_SELF_HOST",
     "SELF_HOST_TENANT_NAME",
+    // priv/repo/seeds.exs: the tenant's jwt_jwks.
+    "API_JWT_JWKS",
     "SLOT_NAME_SUFFIX",
     "TENANT_CACHE_EXPIRATION_IN_MS",
     "TENANT_MAX_BYTES_PER_SECOND",
@@ -1188,17 +1196,12 @@ fn imgproxy_admits_the_links_storage_presigns_and_nothing_else() {
     });
 }
 
-/// Kong's declarative config as it runs: the template the ExternalSecret writes to kong.yml, with
-/// the two API-key placeholders External Secrets fills in replaced by a value.
+/// Kong's declarative config as it runs: the template the ExternalSecret writes to kong.yml,
+/// rendered as External Secrets renders it (Go text/template) with a value for every key.
 fn kong_config(env: &Env) -> Value {
-    let template = env
-        .docs
-        .iter()
-        .filter(|d| d["kind"] == "ExternalSecret")
-        .find_map(|d| d["spec"]["target"]["template"]["data"]["kong.yml"].as_str())
-        .unwrap_or_else(|| panic!("{}: no ExternalSecret writes kong.yml", env.name));
-    let text = template.replace("{{ .anonKey | toJson }}", "\"anon\"").replace("{{ .serviceRoleKey | toJson }}", "\"service\"");
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: kong.yml does not parse: {e}", env.name))
+    let helm = common::chart::helm().expect("helm rendered the environments");
+    let text = common::chart::eso_render(&helm, common::chart::kong_template(env), common::chart::KONG_KEYS);
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: kong.yml does not parse: {e}\n{text}", env.name))
 }
 
 /// Where Kong sends a request path: the service and route of the longest matching prefix path,
@@ -1355,6 +1358,40 @@ fn functions_are_mounted_where_the_main_service_looks_and_reached_through_kong()
         let KongHop { service, route, .. } = kong_route(env, "/functions/v1/hello/greet");
         assert!(service["url"].as_str().unwrap().starts_with("http://supabase-functions:9000"), "{}: {service}", env.name);
         assert_eq!(route["strip_path"], true, "{}: the main service expects /<name>/... (prefix stripped)", env.name);
-        assert!(service.get("plugins").is_none() && route.get("plugins").is_none(), "{}: the main service checks JWTs; Kong must not demand an apikey", env.name);
+        // The main service checks JWTs: Kong demands no apikey, it only turns an sb_ key in
+        // Authorization into its role's JWT (tests/kong_keys.rs).
+        let plugins: Vec<&str> = service["plugins"].as_array().into_iter().chain(route["plugins"].as_array()).flatten().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(plugins, ["request-transformer"], "{}: Kong must not demand an apikey for functions", env.name);
+    });
+}
+
+/// The bootstrap Job runs files/mint-signing-keys.ts exactly as tests/signing_keys.rs does (same
+/// flags, every variable it reads set, nothing else allowed), between the step that fetches its
+/// inputs and the one that stores its output.
+#[test]
+fn the_bootstrap_job_mints_signing_keys_as_the_tests_run_it() {
+    for_each_env(|env| {
+        let job = env.docs.iter().find(|d| d["kind"] == "Job").unwrap_or_else(|| panic!("{}: no Job", env.name));
+        let steps: Vec<&Value> = job["spec"]["template"]["spec"]["initContainers"].as_array().unwrap().iter().chain(job["spec"]["template"]["spec"]["containers"].as_array().unwrap()).collect();
+        let names: Vec<&str> = steps.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["fetch-secrets", "run-sql", "mint-signing-keys", "store-api-keys"], "{}", env.name);
+        let script = |i: usize| steps[i]["args"][0].as_str().unwrap_or_default().to_string();
+        assert!(script(0).contains(r#"fetch_if_set "$SIGNING_KEYS_SECRET_ID" current-signing-keys"#) && script(0).contains(r#"fetch "$JWT_SECRET_ID" jwt-secret"#), "{}: inputs not fetched", env.name);
+        assert!(!script(1).contains(" jwt-secret "), "{}: run-sql removes jwt-secret before the minter reads it", env.name);
+        assert!(script(3).contains("signing-keys-changed") && script(3).contains("file:///work/signing-keys"), "{}: the output is not stored", env.name);
+        let mint = steps[2];
+        let args: Vec<&str> = mint["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        let allow_env = "SIGNING_KEY_GENERATION,PUBLISHABLE_KEY_GENERATION,SECRET_KEY_GENERATION,KEEP_PREVIOUS_KEYS,JWT_EXPIRY_SECONDS,API_KEY_LIFETIME_DAYS";
+        assert_eq!(
+            args,
+            ["run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--allow-read=/work", "--allow-write=/work", &format!("--allow-env={allow_env}"), "/sql/mint-signing-keys.ts", "/work"],
+            "{}",
+            env.name
+        );
+        let set: Vec<&str> = mint["env"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).filter(|n| !["DENO_DIR", "NO_COLOR"].contains(n)).collect();
+        assert_eq!(set, allow_env.split(',').collect::<Vec<_>>(), "{}: the minter's variables", env.name);
+        let sql = env.find("ConfigMap", "supabase-bootstrap-sql").unwrap();
+        let shipped = std::fs::read_to_string(common::repo().join("helm-charts/supabase-custom/files/mint-signing-keys.ts")).unwrap();
+        assert_eq!(sql["data"]["mint-signing-keys.ts"].as_str().unwrap().trim_end(), shipped.trim_end(), "{}", env.name);
     });
 }

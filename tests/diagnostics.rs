@@ -464,3 +464,12 @@ fn vpc_overlap_suggests_a_range_nobody_uses() {
         _ => panic!("expected the overlap to be rejected"),
     }
 }
+
+#[test]
+fn api_key_generations_start_at_one() {
+    rejected(
+        "api_key_generation_zero",
+        edited(&[("    supabase:\n      hpa_enabled: true\n", "    supabase:\n      hpa_enabled: true\n      api_keys: { signing_key_generation: 0 }\n")]),
+        &["invalid-range"],
+    );
+}

@@ -18,15 +18,7 @@ use sha2::Sha256;
 
 const SECRET: &str = "q7Rk2ZfW9pLx4Nc8Vb1Hs6Tj3Ym5Ge0Ua7Dn2Kw9Qr4Xz8Lp1Fv6Bh3Cs5Jt0Mg7";
 
-fn deno() -> Option<PathBuf> {
-    let bin = common::repo().join(".cache/deno/node_modules/@deno/linux-x64-glibc/deno").into_std_path_buf();
-    if bin.is_file() {
-        Some(bin)
-    } else {
-        common::missing("Deno 2.1.4", "in .cache/deno (scripts/install-deno.sh installs it)");
-        None
-    }
-}
+use common::keys::deno;
 
 fn main_dir() -> PathBuf {
     common::repo().join("helm-charts/supabase-custom/files/functions-main").into_std_path_buf()
@@ -130,6 +122,44 @@ fn only_requests_with_a_valid_project_jwt_reach_a_function() {
     assert!(!reached("health"));
     assert_eq!(status("broken"), 500);
     assert!(!seen["broken"]["body"].as_str().unwrap().contains("secret detail"), "a worker's error leaked to the caller");
+}
+
+/// ES256 tokens (GoTrue's sessions, Kong's JWTs for the publishable and secret keys) verify by
+/// their kid against the public signing keys the bootstrap Job mints (tests/common/keys.rs runs
+/// its script): the current and the pre-published next key pass; a key that is not the
+/// project's, an unknown or missing kid, and an expired token do not.
+#[test]
+fn es256_tokens_verify_by_kid_against_the_minted_keys() {
+    let Some(deno) = deno() else { return };
+    let minted = common::keys::mint(&deno, "", &common::keys::Wanted::default());
+    assert!(minted.out.status.success(), "{}", common::stderr(&minted.out));
+    let state = minted.state.unwrap();
+    let current = &common::keys::keys_with(&state, "current")[0];
+    let next = &common::keys::keys_with(&state, "next")[0];
+    let (current_kid, next_kid) = (current["kid"].as_str().unwrap(), next["kid"].as_str().unwrap());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let session = json!({"role": "authenticated", "sub": "u1", "exp": now + 3600});
+    let es256 = common::keys::es256;
+    let scenarios = json!([
+        {"name": "kong anon", "path": "/hello", "token": state["anon_key"]},
+        {"name": "next key", "path": "/hello", "token": es256(next["d"].as_str().unwrap(), Some(next_kid), &session)},
+        {"name": "legacy", "path": "/hello", "token": jwt(&json!({"role": "anon", "exp": now + 60}), SECRET, "HS256")},
+        {"name": "foreign key", "path": "/hello", "token": es256(common::keys::FOREIGN_D, Some(current_kid), &session)},
+        {"name": "unknown kid", "path": "/hello", "token": es256(current["d"].as_str().unwrap(), Some("nosuch"), &session)},
+        {"name": "no kid", "path": "/hello", "token": es256(current["d"].as_str().unwrap(), None, &session)},
+        {"name": "expired", "path": "/hello", "token": es256(current["d"].as_str().unwrap(), Some(current_kid), &json!({"role": "anon", "exp": now - 5}))},
+    ]);
+    let functions = common::TempDir::new("functions-es256");
+    functions.write("hello/index.ts", "Deno.serve(() => new Response('hi'));\n");
+    let jwks = state["jwks"].as_str().unwrap();
+    let seen = run(&deno, &[("JWT_SECRET", SECRET), ("JWT_JWKS", jwks), ("FUNCTIONS_DIR", functions.path().as_str())], &scenarios);
+    for pass in ["kong anon", "next key", "legacy"] {
+        assert_eq!(seen[pass]["status"], 200, "{pass}: {}", seen[pass]);
+    }
+    for refused in ["foreign key", "unknown kid", "no kid", "expired"] {
+        assert_eq!(seen[refused]["status"], 401, "{refused}: {}", seen[refused]);
+        assert!(seen[refused]["created"].as_array().unwrap().is_empty(), "{refused} reached a worker");
+    }
 }
 
 /// A function sees how to call Supabase and its own secrets (files of the functions Secret), never

@@ -113,6 +113,8 @@ pub enum SecretKind {
     JwtSecret,
     AnonKey,
     ServiceRoleKey,
+    /// The new API keys' state: ES256 signing keys, JWKS, publishable and secret keys.
+    SigningKeys,
     RealtimeSecretKeyBase,
     RealtimeDbEncKey,
     MetaCryptoKey,
@@ -189,6 +191,7 @@ impl SecretKind {
             Self::JwtSecret,
             Self::AnonKey,
             Self::ServiceRoleKey,
+            Self::SigningKeys,
             Self::RealtimeSecretKeyBase,
             Self::RealtimeDbEncKey,
             Self::MetaCryptoKey,
@@ -207,6 +210,7 @@ impl SecretKind {
             Self::JwtSecret => "jwt-secret".into(),
             Self::AnonKey => "anon-key".into(),
             Self::ServiceRoleKey => "service-role-key".into(),
+            Self::SigningKeys => "signing-keys".into(),
             Self::RealtimeSecretKeyBase => "realtime-secret-key-base".into(),
             Self::RealtimeDbEncKey => "realtime-db-enc-key".into(),
             Self::MetaCryptoKey => "meta-crypto-key".into(),
@@ -226,7 +230,7 @@ impl SecretKind {
         match self {
             // HS256 signing key: 64 characters, well above the 32 Supabase requires.
             Self::JwtSecret => SecretSource::Generated { length: 64 },
-            Self::AnonKey | Self::ServiceRoleKey | Self::SmtpCredentials | Self::FunctionSecrets => SecretSource::Slot,
+            Self::AnonKey | Self::ServiceRoleKey | Self::SigningKeys | Self::SmtpCredentials | Self::FunctionSecrets => SecretSource::Slot,
             // Phoenix needs at least 64 bytes.
             Self::RealtimeSecretKeyBase => SecretSource::Generated { length: 64 },
             // Realtime's AES key: exactly 16 characters.
@@ -251,6 +255,7 @@ impl SecretKind {
             Self::JwtSecret => "HS256 secret that signs and verifies Supabase JWTs".into(),
             Self::AnonKey => "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)".into(),
             Self::ServiceRoleKey => "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)".into(),
+            Self::SigningKeys => "The ES256 JWT signing keys, their JWKS, and the publishable and secret API keys, as JSON (written by the bootstrap Job)".into(),
             Self::RealtimeSecretKeyBase => "Realtime SECRET_KEY_BASE (Phoenix)".into(),
             Self::RealtimeDbEncKey => "Realtime DB_ENC_KEY (16 characters)".into(),
             Self::MetaCryptoKey => "postgres-meta CRYPTO_KEY".into(),

@@ -101,6 +101,7 @@ pub fn builtin() -> Value {
             "hpa_enabled": false,
             "components": components,
             "pooling": { "pool_size": 10, "max_clients": 200 },
+            "api_keys": { "signing_key_generation": 1, "publishable_key_generation": 1, "secret_key_generation": 1, "keep_previous_keys": true },
         },
         // Conservative pages, not early warnings: each one means someone should act today.
         "alarms": {

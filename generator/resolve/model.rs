@@ -441,6 +441,26 @@ pub struct SupabaseSettings {
     pub components: Components,
     /// How the pooler (`components.pooler`) pools clients' connections.
     pub pooling: Pooling,
+    /// The new API keys (ES256 signing keys, publishable and secret keys) and their rotation.
+    pub api_keys: ApiKeys,
+}
+
+/// Rotation of the new API keys, minted in the cluster by the bootstrap Job. Raise a generation by
+/// one and deploy to rotate that kind once; the previous key keeps working for an overlap (the
+/// signing key until no token it signed can be valid; a publishable or secret key until its next
+/// rotation), unless `keep_previous_keys` is false.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeys {
+    /// Generation of the ES256 key GoTrue signs sessions with (and Kong's internal JWTs).
+    pub signing_key_generation: u32,
+    /// Generation of the publishable key (`sb_publishable_...`, the anon role).
+    pub publishable_key_generation: u32,
+    /// Generation of the secret key (`sb_secret_...`, the service_role role).
+    pub secret_key_generation: u32,
+    /// Keep the previous keys during the overlap; false drops them at the next deploy (a leaked
+    /// key: sessions signed with the previous signing key end at once).
+    pub keep_previous_keys: bool,
 }
 
 /// The connection pooler's pools. Each pooled role gets a transaction-mode pool (port 6543) and

@@ -44,6 +44,21 @@ pub(crate) fn check(s: &Settings, check: &mut Check<'_>) {
     for (name, component) in s.supabase.components.iter() {
         self::component(name, component, check);
     }
+    let keys = &s.supabase.api_keys;
+    for (field, generation) in [
+        ("signing_key_generation", keys.signing_key_generation),
+        ("publishable_key_generation", keys.publishable_key_generation),
+        ("secret_key_generation", keys.secret_key_generation),
+    ] {
+        if generation == 0 {
+            check.error(
+                p("supabase.api_keys").key(field),
+                "invalid-range",
+                "key generations start at 1".into(),
+                "use the generation the keys are at (1 for keys never rotated); raise it by one to rotate".into(),
+            );
+        }
+    }
 }
 
 fn node_groups(s: &Settings, check: &mut Check<'_>) {

@@ -198,3 +198,53 @@ impl Env {
         })
     }
 }
+
+/// What External Secrets writes from a `target.template` text: the text run through Go's
+/// text/template with `data` as its dot (ESO's template engine v2 is Go text/template with sprig;
+/// Helm's `tpl` is the same engine with the same functions, so helm renders it here).
+pub fn eso_render(helm: &Path, template: &str, data: &[(&str, &str)]) -> String {
+    let dir = super::TempDir::new("eso-render");
+    dir.write("chart/Chart.yaml", "apiVersion: v2\nname: eso-render\nversion: 0.1.0\n");
+    // `tpl` needs .Template in its dot; the data's keys sit beside it.
+    dir.write("chart/templates/out.yaml", "{{ tpl .Values.template (merge (dict \"Template\" .Template) .Values.data) }}\n");
+    let values = serde_json::json!({
+        "template": template,
+        "data": data.iter().map(|(k, v)| ((*k).to_string(), Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+    });
+    dir.write("values.json", &values.to_string());
+    let cache = repo().join(".cache/helm");
+    let out = Command::new(helm)
+        .args(["template", "eso"])
+        .arg(dir.path().join("chart"))
+        .arg("-f")
+        .arg(dir.path().join("values.json"))
+        .env("HELM_CACHE_HOME", cache.join("cache"))
+        .env("HELM_CONFIG_HOME", cache.join("config"))
+        .env("HELM_DATA_HOME", cache.join("data"))
+        .output()
+        .expect("run helm");
+    assert!(out.status.success(), "the template does not render: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_once("# Source: eso-render/templates/out.yaml\n").map(|(_, t)| t.to_string()).unwrap_or(text)
+}
+
+/// The text the Kong config ExternalSecret templates into kong.yml.
+pub fn kong_template(env: &Env) -> &str {
+    env.docs
+        .iter()
+        .filter(|d| d["kind"] == "ExternalSecret")
+        .find_map(|d| d["spec"]["target"]["template"]["data"]["kong.yml"].as_str())
+        .unwrap_or_else(|| panic!("{}: no ExternalSecret writes kong.yml", env.name))
+}
+
+/// Values for every key the Kong config ExternalSecret reads (its spec.data secretKeys).
+pub const KONG_KEYS: &[(&str, &str)] = &[
+    ("anonKey", "legacy.anon.jwt"),
+    ("serviceRoleKey", "legacy.service.jwt"),
+    ("publishableKey", "sb_publishable_current0000000000000_abcdefgh"),
+    ("publishableKeyPrevious", ""),
+    ("secretKey", "sb_secret_current000000000000000000_abcdefgh"),
+    ("secretKeyPrevious", ""),
+    ("anonJwt", "es256.anon.jwt"),
+    ("serviceRoleJwt", "es256.service.jwt"),
+];

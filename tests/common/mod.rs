@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod chart;
+pub mod keys;
 pub mod pg;
 
 use std::path::PathBuf;

@@ -20,6 +20,9 @@ pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 /// Images of the bootstrap Job (pinned like the Supabase images in resolve/defaults.rs).
 pub const AWS_CLI_IMAGE: (&str, &str) = ("amazon/aws-cli", "2.32.6");
 pub const POSTGRES_IMAGE: (&str, &str) = ("postgres", "17.6-alpine");
+/// Deno for the signing keys (WebCrypto: P-256 keys, ES256 signatures): the version the edge
+/// runtime embeds, which tests/signing_keys.rs runs the script with.
+pub const DENO_IMAGE: (&str, &str) = ("denoland/deno", "distroless-2.1.4");
 
 /// Helm release and namespace of Supabase.
 pub const RELEASE: &str = "supabase";
@@ -95,6 +98,7 @@ fn values(env: &Environment, names: &Names) -> Values {
                 jwt_secret: names.secret_name(SecretKind::JwtSecret),
                 anon_key: names.secret_name(SecretKind::AnonKey),
                 service_role_key: names.secret_name(SecretKind::ServiceRoleKey),
+                signing_keys: names.secret_name(SecretKind::SigningKeys),
                 realtime_secret_key_base: names.secret_name(SecretKind::RealtimeSecretKeyBase),
                 realtime_db_enc_key: names.secret_name(SecretKind::RealtimeDbEncKey),
                 dashboard_password: names.secret_name(SecretKind::DashboardPassword),
@@ -158,6 +162,12 @@ fn values(env: &Environment, names: &Names) -> Values {
             max_clients: s.supabase.pooling.max_clients,
             client_cidrs: vec![env.identity.vpc.cidr.clone()],
         },
+        api_keys: values::ApiKeys {
+            signing_key_generation: s.supabase.api_keys.signing_key_generation,
+            publishable_key_generation: s.supabase.api_keys.publishable_key_generation,
+            secret_key_generation: s.supabase.api_keys.secret_key_generation,
+            keep_previous_keys: s.supabase.api_keys.keep_previous_keys,
+        },
         functions: Functions {
             enabled: components.functions.enabled,
             component: component(&components.functions),
@@ -182,6 +192,7 @@ fn values(env: &Environment, names: &Names) -> Values {
             service_account: account(WorkloadRole::Bootstrap),
             aws_cli_image: image(AWS_CLI_IMAGE),
             postgres_image: image(POSTGRES_IMAGE),
+            deno_image: image(DENO_IMAGE),
             api_key_lifetime_days: 3650,
         },
     }

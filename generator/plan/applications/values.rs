@@ -25,6 +25,7 @@ pub struct Values {
     pub imgproxy: Imgproxy,
     pub pooler: Pooler,
     pub functions: Functions,
+    pub api_keys: ApiKeys,
     pub ingress: Ingress,
     pub network_policy: NetworkPolicy,
     pub bootstrap: Bootstrap,
@@ -95,6 +96,9 @@ pub struct SecretNames {
     pub jwt_secret: String,
     pub anon_key: String,
     pub service_role_key: String,
+    /// JSON the bootstrap Job writes: the ES256 signing keys and their JWKS, the publishable and
+    /// secret keys and the JWTs Kong forwards for them (files/mint-signing-keys.ts).
+    pub signing_keys: String,
     pub realtime_secret_key_base: String,
     pub realtime_db_enc_key: String,
     /// Basic-auth password of Realtime's dashboard (`/admin`), a secret of its own.
@@ -326,6 +330,21 @@ pub struct Functions {
     pub files: std::collections::BTreeMap<String, String>,
 }
 
+/// The new API keys. Each generation is what the bootstrap Job holds the keys at: one more than the
+/// stored generation rotates that kind once, with overlap (files/mint-signing-keys.ts).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiKeys {
+    #[schemars(range(min = 1))]
+    pub signing_key_generation: u32,
+    #[schemars(range(min = 1))]
+    pub publishable_key_generation: u32,
+    #[schemars(range(min = 1))]
+    pub secret_key_generation: u32,
+    /// Whether a rotated key keeps working for its overlap (false: a hard cut, for a leaked key).
+    pub keep_previous_keys: bool,
+}
+
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessLogs {
@@ -376,6 +395,8 @@ pub struct Bootstrap {
     pub aws_cli_image: Image,
     /// psql of the database's major version.
     pub postgres_image: Image,
+    /// Deno: mints the signing keys and the publishable and secret keys.
+    pub deno_image: Image,
     /// Lifetime of the API keys it signs, in days.
     #[schemars(range(min = 1))]
     pub api_key_lifetime_days: u32,

@@ -45,10 +45,11 @@ pub fn inputs(names: &Names) -> Vec<Input> {
             names.secret_prefix.as_str(),
         ),
         Input::tfvar(
-            Variable::new("api_key_secret_names", TfType::list(TfType::String), "Secrets the bootstrap Job writes (the anon and service_role keys)."),
+            Variable::new("api_key_secret_names", TfType::list(TfType::String), "Secrets the bootstrap Job writes (the anon and service_role keys, the signing keys)."),
             hcl::Value::from(vec![
                 hcl::Value::from(names.secret_name(SecretKind::AnonKey)),
                 hcl::Value::from(names.secret_name(SecretKind::ServiceRoleKey)),
+                hcl::Value::from(names.secret_name(SecretKind::SigningKeys)),
             ]),
         ),
         Input::wire(Variable::new("db_master_secret_arn", TfType::String, "The RDS-managed master user secret (read by the bootstrap Job)."), "module.rds.master_user_secret_arn"),

@@ -152,6 +152,8 @@ The non-root UID (= GID) each image is built to run as:
 {{/* Names of the Kubernetes Secrets the ExternalSecrets write. */}}
 {{- define "supabase.secret.dbConnection" -}}{{ include "supabase.fullname" . }}-db-connection{{- end -}}
 {{- define "supabase.secret.jwt" -}}{{ include "supabase.fullname" . }}-jwt{{- end -}}
+{{- define "supabase.secret.jwtKeys" -}}{{ include "supabase.fullname" . }}-jwt-keys{{- end -}}
+{{- define "supabase.secret.jwks" -}}{{ include "supabase.fullname" . }}-jwks{{- end -}}
 {{- define "supabase.secret.dbPasswords" -}}{{ include "supabase.fullname" . }}-db-passwords{{- end -}}
 {{- define "supabase.secret.realtime" -}}{{ include "supabase.fullname" . }}-realtime{{- end -}}
 {{- define "supabase.secret.meta" -}}{{ include "supabase.fullname" . }}-meta{{- end -}}

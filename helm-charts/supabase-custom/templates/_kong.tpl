@@ -6,12 +6,49 @@ Kong's declarative configuration (KONG_DATABASE=off), rendered in two passes:
 The keys therefore exist only in Secrets Manager, the Kubernetes Secret and Kong's memory: never in
 a ConfigMap, the Helm release or a container's environment.
 
-Authorization mapping (request-transformer, as upstream does for the legacy keys): a request that
-carries only an apikey (header or query string) is forwarded with "Authorization: Bearer <apikey>";
-a request that already carries Authorization (a user's session JWT) keeps it.
+Authorization mapping (request-transformer Lua templates, the mechanism upstream's self-hosted
+kong.yml uses since 2026-03-16 for the new keys; ours is written from its documented rules):
+  - an Authorization that is not "Bearer sb_..." (a user's session JWT, a legacy key) is kept;
+  - a secret key (sb_secret_..., current or previous), in Authorization or else in the apikey, is
+    forwarded as "Authorization: Bearer <service_role ES256 JWT>"; a publishable key as the anon
+    ES256 JWT (both signed by the bootstrap Job with the current signing key; only Kong has them);
+  - a legacy key (a JWT) in the apikey alone is forwarded as "Authorization: Bearer <apikey>";
+  - anything else (an unknown sb_ key on a route without key-auth) is left as it came, and the
+    service refuses it.
+The services never see an sb_ key: none of them understands one at the pinned versions.
+tests/kong_keys.rs renders these templates with LuaJIT and Penlight's template engine, as Kong's
+request-transformer does (Kong/kong@3.9.1:kong/plugins/request-transformer/access.lua).
+
+The {{ .x }} parts are External Secrets' (escaped so Helm leaves them alone); a previous key is
+compared only when there is one, so an empty slot can never match an absent key.
 */}}
+{{- define "supabase.kong.keyMatch" -}}
+k == '{{`{{ .`}}{{ . }}{{` }}`}}'{{`{{ with .`}}{{ . }}Previous{{` }}`}} or k == '{{`{{ . }}`}}'{{`{{ end }}`}}
+{{- end -}}
+
 {{- define "supabase.kong.authExpression" -}}
-Authorization: $((headers.authorization ~= nil and headers.authorization) or ('Bearer ' .. (headers.apikey or query_params.apikey or '')))
+Authorization: $((function(a, k) if type(a) == 'string' and a:sub(1, 10) ~= 'Bearer sb_' then return a end if type(a) == 'string' then k = a:sub(8) end if {{ include "supabase.kong.keyMatch" "secretKey" }} then return 'Bearer {{`{{ .serviceRoleJwt }}`}}' end if {{ include "supabase.kong.keyMatch" "publishableKey" }} then return 'Bearer {{`{{ .anonJwt }}`}}' end if type(k) == 'string' and k ~= '' and k:sub(1, 3) ~= 'sb_' then return 'Bearer ' .. k end return type(a) == 'string' and a or '' end)(headers.authorization, headers.apikey or query_params.apikey))
+{{- end -}}
+
+{{/* The Realtime WebSocket's token header (Realtime reads x-api-key before the apikey parameter). */}}
+{{- define "supabase.kong.realtimeKeyExpression" -}}
+x-api-key: $((function(k) if {{ include "supabase.kong.keyMatch" "secretKey" }} then return '{{`{{ .serviceRoleJwt }}`}}' end if {{ include "supabase.kong.keyMatch" "publishableKey" }} then return '{{`{{ .anonJwt }}`}}' end return type(k) == 'string' and k or '' end)(query_params.apikey or headers.apikey))
+{{- end -}}
+
+{{/* A request-transformer that sets a header with an expression: added when absent, replaced when
+present (so a client cannot pass an sb_ key, or its own x-api-key, through). With "replaceOnly",
+only a header the request carries is rewritten. */}}
+{{- define "supabase.kong.transformer" -}}
+- name: request-transformer
+  config:
+    replace:
+      headers:
+        - {{ .header | quote }}
+    {{- if not .replaceOnly }}
+    add:
+      headers:
+        - {{ .header | quote }}
+    {{- end }}
 {{- end -}}
 
 {{/*
@@ -29,11 +66,7 @@ plugins:
       hide_groups_header: true
       allow: [{{ join ", " .allow }}]
 {{- with .header }}
-  - name: request-transformer
-    config:
-      add:
-        headers:
-          - {{ . | quote }}
+  {{- include "supabase.kong.transformer" (dict "header" .) | nindent 2 }}
 {{- end }}
 {{- end -}}
 
@@ -47,14 +80,23 @@ plugins:
 _format_version: "3.0"
 
 consumers:
+  # Each role's legacy key (a JWT), its opaque key and, during an overlap, its previous opaque key.
   - username: anon
     keyauth_credentials:
       - key: {{`{{ .anonKey | toJson }}`}}
+      - key: {{`{{ .publishableKey | toJson }}`}}
+      {{- `{{ with .publishableKeyPrevious }}
+      - key: {{ . | toJson }}
+      {{- end }}` }}
     acls:
       - group: anon
   - username: service_role
     keyauth_credentials:
       - key: {{`{{ .serviceRoleKey | toJson }}`}}
+      - key: {{`{{ .secretKey | toJson }}`}}
+      {{- `{{ with .secretKeyPrevious }}
+      - key: {{ . | toJson }}
+      {{- end }}` }}
     acls:
       - group: admin
 
@@ -86,6 +128,16 @@ services:
         paths:
           - /auth/v1/{{ $path }}
   {{- end }}
+
+  ## GoTrue: the public signing keys, for anyone who verifies its tokens (as upstream's open
+  ## auth-v1-open-jwks route).
+  - name: auth-v1-open-jwks
+    url: {{ $gotrue }}/.well-known/jwks.json
+    routes:
+      - name: auth-v1-open-jwks
+        strip_path: true
+        paths:
+          - /auth/v1/.well-known/jwks.json
 
   ## GoTrue: everything else needs the anon or service_role key.
   - name: auth-v1
@@ -119,7 +171,7 @@ services:
         strip_path: true
         paths:
           - /realtime/v1/
-    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" "x-api-key:$(query_params.apikey or headers.apikey or '')") | nindent 4 }}
+    {{- include "supabase.kong.keyAuth" (dict "allow" (list "admin" "anon") "header" (include "supabase.kong.realtimeKeyExpression" .)) | nindent 4 }}
 
   ## Realtime: the tenant-management and OpenAPI endpoints are not for clients (the tenant API
   ## accepts any JWT signed with the JWT secret, the service_role key included).
@@ -162,6 +214,10 @@ services:
     # Uploads up to storage.fileSizeLimitBytes.
     read_timeout: 300000
     write_timeout: 300000
+    # An sb_ key in Authorization becomes its role's JWT; a request without Authorization
+    # (public objects, signed URLs) stays without.
+    plugins:
+      {{- include "supabase.kong.transformer" (dict "header" $auth "replaceOnly" true) | nindent 6 }}
 
   ## postgres-meta: the service_role key only.
   - name: meta
@@ -185,5 +241,7 @@ services:
           - /functions/v1/
     # A function may run up to its worker timeout (60 s) after a cold start.
     read_timeout: 150000
+    plugins:
+      {{- include "supabase.kong.transformer" (dict "header" $auth "replaceOnly" true) | nindent 6 }}
 {{- end }}
 {{- end -}}

@@ -1,7 +1,9 @@
 // The edge runtime's main service (supabase/edge-runtime v1.70.3, `start --main-service`): every
 // request to /<function>/... runs in a user worker of <FUNCTIONS_DIR>/<function>, after the
-// caller's JWT is verified as upstream's self-hosted main does (HS256 with the project's JWT
-// secret; the anon key passes, as it is such a JWT). Kong strips /functions/v1 before this.
+// caller's JWT is verified: HS256 with the project's JWT secret, as upstream's self-hosted main
+// does at this version (the legacy anon key is such a JWT), or ES256 by its kid against the public
+// signing keys in JWT_JWKS (sessions GoTrue signs; Kong forwards a publishable or secret key as
+// an ES256 JWT). Kong strips /functions/v1 before this.
 //
 // What the runtime provides, at supabase/edge-runtime@v1.70.3:types/global.d.ts:
 // EdgeRuntime.userWorkers.create(options) -> a worker whose fetch(request) answers the request.
@@ -41,12 +43,27 @@ function base64url(text: string): Uint8Array {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
-/// Verifies an HS256 JWT against `secret`: the signature, and `exp`/`nbf` when present. The reason
-/// it is refused, or null.
-export async function refusal(token: string, secret: string, now = Date.now() / 1000): Promise<string | null> {
+type Jwks = { keys?: { kty?: string; crv?: string; x?: string; y?: string; kid?: string }[] };
+
+/// The key that verifies a token's signature: the HMAC secret for HS256, the JWKS key with the
+/// token's kid for ES256; null when there is none.
+async function verifier(header: { alg?: string; kid?: string }, secret: string, jwks: Jwks): Promise<[CryptoKey, AlgorithmIdentifier | EcdsaParams] | null> {
+  if (header.alg === "HS256") {
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    return [key, "HMAC"];
+  }
+  const jwk = (jwks.keys ?? []).find((k) => typeof header.kid === "string" && k.kid === header.kid && k.kty === "EC" && k.crv === "P-256");
+  if (!jwk) return null;
+  const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  return [key, { name: "ECDSA", hash: "SHA-256" }];
+}
+
+/// Verifies a JWT: HS256 against `secret`, ES256 against the key of `jwks` with its kid; then
+/// `exp`/`nbf` when present. The reason it is refused, or null.
+export async function refusal(token: string, secret: string, jwks: Jwks = {}, now = Date.now() / 1000): Promise<string | null> {
   const parts = token.split(".");
   if (parts.length !== 3) return "the token is not a JWT";
-  let header: { alg?: string };
+  let header: { alg?: string; kid?: string };
   let claims: { exp?: number; nbf?: number };
   try {
     header = JSON.parse(new TextDecoder().decode(base64url(parts[0])));
@@ -55,8 +72,15 @@ export async function refusal(token: string, secret: string, now = Date.now() / 
     return "the token is not a JWT";
   }
   // Only what the project signs: no `none`, no algorithm confusion.
-  if (header.alg !== "HS256") return `tokens signed with ${header.alg} are not accepted`;
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  if (header.alg !== "HS256" && header.alg !== "ES256") return `tokens signed with ${header.alg} are not accepted`;
+  let found: Awaited<ReturnType<typeof verifier>>;
+  try {
+    found = await verifier(header, secret, jwks);
+  } catch {
+    return "the signing key of the token is unusable";
+  }
+  if (!found) return "the token's signing key is unknown";
+  const [key, algorithm] = found;
   const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
   let signature: Uint8Array;
   try {
@@ -64,7 +88,7 @@ export async function refusal(token: string, secret: string, now = Date.now() / 
   } catch {
     return "the token's signature is invalid";
   }
-  if (!(await crypto.subtle.verify("HMAC", key, signature, signed))) return "the token's signature is invalid";
+  if (!(await crypto.subtle.verify(algorithm, key, signature, signed))) return "the token's signature is invalid";
   if (typeof claims.exp === "number" && claims.exp <= now) return "the token has expired";
   if (typeof claims.nbf === "number" && claims.nbf > now) return "the token is not valid yet";
   return null;
@@ -99,7 +123,13 @@ export async function handler(request: Request): Promise<Response> {
   if (env.VERIFY_JWT !== "false" && request.method !== "OPTIONS") {
     const match = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "");
     if (!match) return json(401, { msg: "missing authorization header" });
-    const why = await refusal(match[1], env.JWT_SECRET ?? "");
+    let jwks: Jwks = {};
+    try {
+      jwks = JSON.parse(env.JWT_JWKS || "{}");
+    } catch {
+      console.error("JWT_JWKS is not JSON: only HS256 tokens verify");
+    }
+    const why = await refusal(match[1], env.JWT_SECRET ?? "", jwks);
     if (why) return json(401, { msg: why });
   }
 

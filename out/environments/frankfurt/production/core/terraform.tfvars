@@ -143,6 +143,7 @@ generated_secrets = {
 empty_secrets = {
   anon-key         = "The anon API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
   service-role-key = "The service_role API key: a JWT signed with the JWT secret (written by the bootstrap Job)"
+  signing-keys     = "The ES256 JWT signing keys, their JWKS, and the publishable and secret API keys, as JSON (written by the bootstrap Job)"
   smtp-credentials = "SMTP username and password of GoTrue's mail relay, as JSON (filled by the operator)"
   function-secrets = "Edge Functions' secrets as JSON, one key per environment variable (filled by the operator)"
 }
@@ -171,7 +172,8 @@ service_accounts = {
 }
 api_key_secret_names = [
   "supabase/frankfurt/production/anon-key",
-  "supabase/frankfurt/production/service-role-key"
+  "supabase/frankfurt/production/service-role-key",
+  "supabase/frankfurt/production/signing-keys"
 ]
 api_host               = "api.eu-central.supabase.example.com"
 route53_zone_id        = "Z0123456789FRANKFURT1"

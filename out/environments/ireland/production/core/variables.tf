@@ -382,7 +382,7 @@ variable "service_accounts" {
 }
 
 variable "api_key_secret_names" {
-  description = "Secrets the bootstrap Job writes (the anon and service_role keys)."
+  description = "Secrets the bootstrap Job writes (the anon and service_role keys, the signing keys)."
   type        = list(string)
 }
 
