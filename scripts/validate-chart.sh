@@ -48,25 +48,39 @@ render() { # render <values file> [extra helm args...] > manifests
     "${api_versions[@]}" -f "$values" --set-file "database.caBundle=$test_ca" "$@"
 }
 
-# Kong's declarative configuration lives in an ExternalSecret template: substitute the two key
-# placeholders the way External Secrets would, parse it, and check that every upstream is a
-# rendered Service port and every route path is unique.
+# Kong's declarative configuration lives in an ExternalSecret template: render it the way External
+# Secrets does (Go text/template with sprig: helm's `tpl` is the same engine) with a test value for
+# every key the ExternalSecret reads, parse it, and check that every upstream is a rendered Service
+# port and every route path is unique.
 check_kong_config() { # check_kong_config <manifests>
-  "$kv_bin/python" - "$1" <<'PY'
+  local dir="$work/eso-render"
+  rm -rf "$dir"; mkdir -p "$dir/chart/templates"
+  printf 'apiVersion: v2\nname: eso-render\nversion: 0.1.0\n' > "$dir/chart/Chart.yaml"
+  printf '%s\n' '{{ tpl .Values.template (merge (dict "Template" .Template) .Values.data) }}' > "$dir/chart/templates/kong.yml"
+  "$kv_bin/python" - "$1" "$dir/values.json" <<'PY' || return 1
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if isinstance(d, dict)]
+[es] = [d for d in docs if d.get("kind") == "ExternalSecret" and "kong.yml" in
+        d["spec"].get("target", {}).get("template", {}).get("data", {})]
+keys = {ref["secretKey"] for ref in es["spec"]["data"]}
+for key in ("anonKey", "serviceRoleKey", "publishableKey", "secretKey", "anonJwt", "serviceRoleJwt"):
+    assert key in keys, f"the Kong config ExternalSecret does not read {key}"
+# Key-like test values (no quotes: they sit inside YAML and Lua strings, as real keys do).
+json.dump({"template": es["spec"]["target"]["template"]["data"]["kong.yml"],
+           "data": {k: f"test.{k}.value" for k in keys}}, open(sys.argv[2], "w"))
+PY
+  "$helm" template eso "$dir/chart" -f "$dir/values.json" > "$dir/kong.rendered" || return 1
+  "$kv_bin/python" - "$1" "$dir/kong.rendered" <<'PY'
 import sys, urllib.parse, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if isinstance(d, dict)]
 services = {(d["metadata"]["name"], p["port"]) for d in docs if d.get("kind") == "Service"
             for p in d["spec"].get("ports", [])}
-[es] = [d for d in docs if d.get("kind") == "ExternalSecret" and "kong.yml" in
-        d["spec"].get("target", {}).get("template", {}).get("data", {})]
-text = es["spec"]["target"]["template"]["data"]["kong.yml"]
-keys = {ref["secretKey"] for ref in es["spec"]["data"]}
-for placeholder, key in (("{{ .anonKey | toJson }}", "anonKey"), ("{{ .serviceRoleKey | toJson }}", "serviceRoleKey")):
-    assert placeholder in text and key in keys, f"kong.yml lacks {placeholder} or data.{key}"
-    text = text.replace(placeholder, '"eyJ.test.key"')
+text = open(sys.argv[2]).read().split("# Source: eso-render/templates/kong.yml\n", 1)[-1]
 assert "{{" not in text, "kong.yml has an unescaped template action left"
 config = yaml.safe_load(text)
 assert config["_format_version"] == "3.0"
+for consumer in config["consumers"]:
+    assert all(c["key"] for c in consumer["keyauth_credentials"]), f"{consumer['username']}: an empty credential"
 paths = []
 for service in config["services"]:
     url = urllib.parse.urlsplit(service["url"])
