@@ -10,6 +10,32 @@ use std::io::IsTerminal;
 /// free lists make that about a fifth faster than glibc's malloc (`scripts/bench.sh`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+// mimalloc's own options (mi_option_e in include/mimalloc.h of the mimalloc libmimalloc-sys
+// 0.1.49 builds, the same number in its v2 and v3).
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+const PURGE_DELAY_MS: std::ffi::c_long = 20;
+
+/// Keeps peak memory near the heap. mimalloc asks for transparent huge pages on its arenas (each
+/// touched 4 KiB can then hold 2 MiB) and keeps freed pages a while before returning them:
+/// generating 5000 environments peaked at 164 MiB of RSS. With huge pages off for the process and
+/// a 20 ms purge delay it peaks at about 145 MiB, as fast; purging at once (0 ms) saves 6 MiB
+/// more and costs 15% of the time (`scripts/bench.sh 5000`). Set before anything large is
+/// allocated. (Child processes, terraform and helm under `plan`/`apply`, inherit the huge-page
+/// setting; it costs them nothing noticeable.)
+fn tune_allocator() {
+    // SAFETY: prctl(PR_SET_THP_DISABLE) and mi_option_set take plain integers and touch no
+    // memory of ours; a failed prctl only leaves huge pages allowed.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
+    }
+}
+
 use std::process::ExitCode;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -188,6 +214,7 @@ struct Generate {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match run(cli, color) {

@@ -11,7 +11,7 @@ mod write;
 pub use check::{CheckReport, check, check_produced};
 pub use write::{Outcome, write, write_produced};
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
@@ -108,12 +108,12 @@ fn wait(file: std::fs::File, path: &Utf8Path, exclusive: bool) -> Result<std::fs
 
 /// A run's output as compared with the tree so far: `files` differ from what the tree holds (or
 /// are missing, or could not be read), `same` are byte for byte what the tree holds already, and
-/// only their paths are kept. `generate` settles each chunk of environments as it is rendered,
+/// only their paths are kept (as hashes, [`PathSet`]). `generate` settles each chunk of environments as it is rendered,
 /// under the tree's lock, so its memory follows the files that change, not the whole tree.
 #[derive(Debug, Default)]
 pub struct Produced {
     pub files: Files,
-    pub same: BTreeSet<FilePath>,
+    pub same: PathSet,
     /// Files more than one chunk renders (modules, bootstrap roots, chart, schema): a hash of
     /// each, so a second rendering that differs is caught as the bug it is.
     shared: HashMap<FilePath, u64>,
@@ -172,13 +172,49 @@ impl Produced {
             // Anything but an identical file (missing, different, unreadable) is left to
             // `check_produced`/`write_produced`, which report or fix it.
             if same {
-                self.same.insert(path);
+                self.same.insert(path.as_str());
             } else {
                 self.files.insert(path, text);
             }
         }
         Ok(())
     }
+}
+
+/// A set of paths kept as 128-bit hashes of their text: a run of thousands of environments finds
+/// hundreds of thousands of files unchanged, whose paths alone would take tens of MiB. Two
+/// different paths share a hash with a chance of about 2^-100 in such a run.
+#[derive(Debug, Default)]
+pub struct PathSet(HashSet<u128>);
+
+impl PathSet {
+    pub fn insert(&mut self, path: &str) {
+        self.0.insert(path_key(path));
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.contains(&path_key(path))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Two independent 64-bit SipHash values of the path (the hasher's keys are fixed: the same on
+/// every run).
+fn path_key(path: &str) -> u128 {
+    let half = |seed: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        seed.hash(&mut hasher);
+        path.hash(&mut hasher);
+        hasher.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 fn hash(text: &str) -> u64 {

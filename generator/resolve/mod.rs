@@ -157,12 +157,18 @@ pub fn resolve(loaded: Loaded) -> Result<Model, (Loaded, Vec<Diagnostic>)> {
 ///
 /// # Errors
 /// When the document's top level itself does not decode (then nothing can be checked further).
-pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Loaded, Vec<Diagnostic>)> {
-    let map = &loaded.map;
-    let doc: Document = match decode_all(&loaded.doc, &DocLocator { loaded: &loaded, prefix: KeyPath::root() }) {
+pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Loaded, Vec<Diagnostic>)> {
+    // The raw tree is needed only to decode the document: dropped right after, and each
+    // environment's part is moved (not copied) into its layer below, so a model of thousands of
+    // environments holds one copy of their settings, not three.
+    let raw = std::mem::take(&mut loaded.doc);
+    let decoded = decode_all::<Document>(&raw, &DocLocator { loaded: &loaded, prefix: KeyPath::root() });
+    drop(raw);
+    let doc = match decoded {
         Ok(doc) => doc,
         Err(d) => return Err((loaded, d)),
     };
+    let map = &loaded.map;
     let mut problems = Vec::new();
     let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
     let functions = std::sync::Arc::new(loaded.functions.clone());
@@ -223,12 +229,15 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
         }
     }
 
-    let mut environments = Vec::new();
+    // Sized up front: a Resolved is a few KiB, and doubling would leave up to half unused.
+    let mut environments = Vec::with_capacity(doc.environments.values().map(IndexMap::len).sum());
     let mut partial = Vec::new();
-    for (region_alias, envs) in &doc.environments {
+    let Document { project, tiers: doc_tiers, regions: doc_regions, environments: doc_environments, pricing: doc_pricing } = doc;
+    let doc = Document { project, tiers: doc_tiers, regions: doc_regions, environments: IndexMap::new(), pricing: doc_pricing };
+    for (region_alias, envs) in doc_environments {
         let region_yaml = KeyPath::root().key("environments").key(region_alias.clone());
-        let Some(region_value) = doc.regions.get(region_alias) else {
-            let hint = suggestion(region_alias, doc.regions.keys().map(String::as_str));
+        let Some(region_value) = doc.regions.get(&region_alias) else {
+            let hint = suggestion(&region_alias, doc.regions.keys().map(String::as_str));
             problems.push(
                 Diagnostic::error("unknown-region", format!("environments are listed under unknown region `{region_alias}`"))
                     .at(region_yaml.clone(), at(&region_yaml))
@@ -239,7 +248,7 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
         for (name, value) in envs {
             let id = EnvId { region: region_alias.clone(), name: name.clone() };
             let yaml = region_yaml.key(name.clone());
-            if let Err(d) = check_keys(value, &yaml, SETTINGS_KEYS, ENVIRONMENT_KEYS, "an environment", map) {
+            if let Err(d) = check_keys(&value, &yaml, SETTINGS_KEYS, ENVIRONMENT_KEYS, "an environment", map) {
                 problems.extend(d);
                 continue;
             }
@@ -264,8 +273,8 @@ pub fn resolve_partial(loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (Load
             let layered = Layered::new(vec![
                 builtin.clone(),
                 shared_layer(true, tier_name, tier_value),
-                shared_layer(false, region_alias, region_value),
-                layer(Origin::Environment(id.to_string()), &yaml, value),
+                shared_layer(false, &region_alias, region_value),
+                Layer { origin: Origin::Environment(id.to_string()), yaml: Some(yaml.clone()), value: value.into() },
             ]);
             let locator = Locator::new(&layered, &loaded, yaml.clone());
             let merged = layered.merged();
