@@ -16,7 +16,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-const SECRET: &str = "q7Rk2ZfW9pLx4Nc8Vb1Hs6Tj3Ym5Ge0Ua7Dn2Kw9Qr4Xz8Lp1Fv6Bh3Cs5Jt0Mg7";
+/// The JWT secret the minted keys are made with too (the ES256 test mixes both).
+const SECRET: &str = common::keys::JWT_SECRET;
 
 use common::keys::deno;
 

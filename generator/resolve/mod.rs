@@ -164,7 +164,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
     let raw = std::mem::take(&mut loaded.doc);
     let decoded = decode_all::<Document>(&raw, &DocLocator { loaded: &loaded, prefix: KeyPath::root() });
     drop(raw);
-    let doc = match decoded {
+    let mut doc = match decoded {
         Ok(doc) => doc,
         Err(d) => return Err((loaded, d)),
     };
@@ -232,8 +232,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
     // Sized up front: a Resolved is a few KiB, and doubling would leave up to half unused.
     let mut environments = Vec::with_capacity(doc.environments.values().map(IndexMap::len).sum());
     let mut partial = Vec::new();
-    let Document { project, tiers: doc_tiers, regions: doc_regions, environments: doc_environments, pricing: doc_pricing } = doc;
-    let doc = Document { project, tiers: doc_tiers, regions: doc_regions, environments: IndexMap::new(), pricing: doc_pricing };
+    let doc_environments = std::mem::take(&mut doc.environments);
     for (region_alias, envs) in doc_environments {
         let region_yaml = KeyPath::root().key("environments").key(region_alias.clone());
         let Some(region_value) = doc.regions.get(&region_alias) else {

@@ -87,6 +87,8 @@ function seconds(name: string, min: number): number {
 const b64url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const fromB64url = (s: string) => Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+const jsonOf = (s: string) => JSON.parse(new TextDecoder().decode(fromB64url(s)));
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 async function newSigningKey(status: SigningKey["status"]): Promise<SigningKey> {
@@ -119,13 +121,13 @@ async function ownClaims(token: string, key: Jwk, role: string): Promise<Record<
   const parts = token.split(".");
   if (parts.length !== 3) return null;
   try {
-    const header = JSON.parse(atob(parts[0].replaceAll("-", "+").replaceAll("_", "/")));
+    const header = jsonOf(parts[0]);
     if (header.alg !== "ES256" || header.kid !== key.kid) return null;
     const { kty, crv, x, y } = key;
     const publicKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y } as JsonWebKey, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
-    const signature = Uint8Array.from(atob(parts[2].replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    const signature = fromB64url(parts[2]);
     if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, utf8(`${parts[0]}.${parts[1]}`)))) return null;
-    const claims = JSON.parse(atob(parts[1].replaceAll("-", "+").replaceAll("_", "/")));
+    const claims = jsonOf(parts[1]);
     return claims.role === role ? claims : null;
   } catch {
     return null;
@@ -166,8 +168,9 @@ async function main(dir: string): Promise<void> {
     publishable: generation("PUBLISHABLE_KEY_GENERATION"),
     secret: generation("SECRET_KEY_GENERATION"),
   };
-  const keepPrevious = (Deno.env.get("KEEP_PREVIOUS_KEYS") ?? "") === "true";
-  if (!["true", "false"].includes(Deno.env.get("KEEP_PREVIOUS_KEYS") ?? "")) fail("KEEP_PREVIOUS_KEYS must be true or false");
+  const keep = Deno.env.get("KEEP_PREVIOUS_KEYS") ?? "";
+  if (keep !== "true" && keep !== "false") fail("KEEP_PREVIOUS_KEYS must be true or false");
+  const keepPrevious = keep === "true";
   const jwtExpiry = seconds("JWT_EXPIRY_SECONDS", 60);
   const lifetime = seconds("API_KEY_LIFETIME_DAYS", 1) * 86400;
   const secret = await Deno.readTextFile(`${dir}/jwt-secret`);
