@@ -196,7 +196,8 @@ pub struct Settled {
 /// `generate`'s pipeline: as [`render_with`], but a chunk of environments at a time, each
 /// compared with the tree under `root` as soon as it is rendered, so that only the files that
 /// differ are kept (see [`output::Produced`]). Memory follows the chunk and the changes, not the
-/// number of environments. The caller holds the tree's lock.
+/// number of environments. The caller holds the tree's lock; `shared` (started before the config
+/// was read) renders what every environment shares.
 ///
 /// # Errors
 /// As [`render_with`].
@@ -207,6 +208,7 @@ pub fn render_settled(
     mut moves: Vec<plan::moves::Move>,
     test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
     root: &Utf8Path,
+    shared: emit::Shared,
     timings: &mut Timings,
 ) -> Result<Settled, Error> {
     // A test rename is added to the move table once, from one plan of every environment.
@@ -216,7 +218,7 @@ pub fn render_settled(
     let mut emitted = safety::Emitted::default();
     let mut owned = Scope::default();
     let mut modules_done: Vec<(&'static str, Vec<terraform::Variable>)> = Vec::new();
-    for (i, part) in chunks.iter().enumerate() {
+    for part in &chunks {
         let environments: Vec<&Environment> = part.iter().map(|r| &r.env).collect();
         let mut plan = plan_with(model, &environments, &mut moves, test_renames, timings)?;
         emitted.merge(safety::Emitted::of(&plan, &moves));
@@ -225,9 +227,13 @@ pub fn render_settled(
         // that differs is rendered again, and `settle` reports the clash.
         plan.modules.retain(|m| !modules_done.iter().any(|(name, vars)| *name == m.name && *vars == m.variables));
         modules_done.extend(plan.modules.iter().map(|m| (m.name, m.variables.clone())));
-        let files = timings.stage("emit", || emit::emit_parts(&plan, i == 0))?;
+        let files = timings.stage("emit", || emit::emit_parts(&plan, false))?;
         drop(plan);
         timings.stage("compare", || produced.settle(root, files))?;
+    }
+    let shared = timings.stage("emit", || shared.files())?;
+    if !envs.is_empty() {
+        timings.stage("compare", || produced.settle(root, shared))?;
     }
     if all {
         produced.settle(root, workflow(model, envs)?)?;

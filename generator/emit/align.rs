@@ -9,10 +9,17 @@
 //! hclwrite. `terraform fmt -check` in CI is the oracle for this module.
 
 /// Aligns the `=` of every chain of assignment lines.
+#[cfg(test)]
 pub fn align(text: &str) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
+    align_lines(&lines)
+}
+
+/// As [`align`], for text already split into lines (joined by `\n` in the result).
+pub fn align_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
     let assigns: Vec<Option<usize>> = lines.iter().map(|l| assignment(l)).collect();
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() * 9 / 8);
     let mut i = 0;
     while i < lines.len() {
         let Some(_) = assigns[i] else {
@@ -46,6 +53,9 @@ fn lead(line: &str, eq: usize) -> &str {
 
 /// Byte index of the assignment `=` of `line`, if the line is an assignment.
 fn assignment(line: &str) -> Option<usize> {
+    if !line.contains('=') {
+        return None;
+    }
     #[derive(PartialEq)]
     enum Frame {
         Str,

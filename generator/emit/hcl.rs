@@ -3,7 +3,9 @@
 use hcl::format::Formatter;
 use hcl::{Attribute, Body, Expression, Structure};
 
-use super::align::align;
+use std::borrow::Cow;
+
+use super::align::align_lines;
 use crate::terraform::Block;
 use crate::terraform::block::Item;
 
@@ -44,34 +46,37 @@ fn to_hcl(block: &Block) -> hcl::Block {
 
 /// Comments back in place, then alignment, then exactly one trailing newline.
 fn finish(text: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<Cow<'_, str>> = Vec::with_capacity(text.len() / 24);
     let mut after_comment = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(value) = trimmed.strip_prefix(COMMENT).map(str::trim_start).and_then(|r| r.strip_prefix("= ")) {
             let indent = &line[..line.len() - trimmed.len()];
-            lines.push(format!("{indent}# {}", unquote(value)));
+            lines.push(Cow::Owned(format!("{indent}# {}", unquote(value))));
             after_comment = true;
             continue;
         }
         // A comment sticks to what follows it: drop the blank line hcl-rs puts before blocks.
         if !(after_comment && line.is_empty()) {
-            lines.push(space_object_for(&empty_block(line)));
+            lines.push(space_object_for(empty_block(line)));
         }
         after_comment = false;
     }
-    let mut out = align(&collapse_scalar_lists(&lines).join("\n"));
-    while out.ends_with('\n') {
-        out.pop();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
     }
+    let mut out = align_lines(&collapse_scalar_lists(lines));
     out.push('\n');
     out
 }
 
 /// Lists of plain values go on one line (`azs = ["a", "b"]`), as people write them, when the
 /// line stays within 100 columns; lists holding objects or other lists stay one item per line.
-fn collapse_scalar_lists(lines: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+fn collapse_scalar_lists(lines: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    if !lines.iter().any(|l| l.ends_with('[')) {
+        return lines;
+    }
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         let opener = &lines[i];
@@ -85,7 +90,7 @@ fn collapse_scalar_lists(lines: &[String]) -> Vec<String> {
                     let items: Vec<&str> = lines[i + 1..j].iter().map(|l| l.trim().trim_end_matches(',')).collect();
                     let joined = format!("{}{}{}", opener, items.join(", "), closing.trim_start());
                     if joined.len() <= 100 {
-                        out.push(joined);
+                        out.push(Cow::Owned(joined));
                         i = j + 1;
                         continue;
                     }
@@ -111,20 +116,20 @@ fn is_scalar_item(line: &str) -> bool {
 }
 
 /// hcl-rs prints an empty block as `filter {    }`; terraform fmt writes `filter {}`.
-fn empty_block(line: &str) -> String {
+fn empty_block(line: &str) -> Cow<'_, str> {
     match (line.strip_suffix('}'), line.rfind('{')) {
         (Some(head), Some(open)) if open < head.len() && head[open + 1..].trim().is_empty() && !head[open + 1..].is_empty() => {
-            format!("{}}}", &line[..=open])
+            Cow::Owned(format!("{}}}", &line[..=open]))
         }
-        _ => line.to_string(),
+        _ => Cow::Borrowed(line),
     }
 }
 
 /// hcl-rs prints `{for k, v in m : k => v}`; terraform fmt puts spaces inside object `for`
 /// braces: `{ for k, v in m : k => v }` (tuple `[for ...]` keeps none).
-fn space_object_for(line: &str) -> String {
+fn space_object_for(line: Cow<'_, str>) -> Cow<'_, str> {
     if !line.contains("{for ") {
-        return line.to_string();
+        return line;
     }
     let mut out = String::with_capacity(line.len() + 8);
     let mut braces: Vec<bool> = Vec::new(); // per open brace: is it an object `for`?
@@ -158,7 +163,7 @@ fn space_object_for(line: &str) -> String {
         }
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
 
 fn unquote(quoted: &str) -> String {
@@ -173,9 +178,9 @@ mod tests {
 
     #[test]
     fn object_for_expressions_get_inner_spaces() {
-        assert_eq!(space_object_for("  v = {for k, r in x : k => r.arn}"), "  v = { for k, r in x : k => r.arn }");
-        assert_eq!(space_object_for("  v = merge({for k in x : k => { a = 1 }}, {})"), "  v = merge({ for k in x : k => { a = 1 } }, {})");
-        assert_eq!(space_object_for("  v = \"{for x}\""), "  v = \"{for x}\"");
+        assert_eq!(space_object_for(Cow::Borrowed("  v = {for k, r in x : k => r.arn}")), "  v = { for k, r in x : k => r.arn }");
+        assert_eq!(space_object_for(Cow::Borrowed("  v = merge({for k in x : k => { a = 1 }}, {})")), "  v = merge({ for k in x : k => { a = 1 } }, {})");
+        assert_eq!(space_object_for(Cow::Borrowed("  v = \"{for x}\"")), "  v = \"{for x}\"");
     }
 
     #[test]

@@ -87,6 +87,39 @@ impl From<FilePath> for Utf8PathBuf {
     }
 }
 
+/// The files every environment shares: the chart and the config schema.
+fn shared() -> Files {
+    let mut files = Files::new();
+    applications::chart(&mut files);
+    files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
+    files
+}
+
+/// [`emit_parts`]' shared files, rendered on a thread of their own from the start of a run: they
+/// do not depend on the config, so they need not wait for it to be read and planned (a third of
+/// a one-environment run's work, done while the config loads).
+#[derive(Debug)]
+pub struct Shared(Option<std::thread::JoinHandle<Files>>);
+
+impl Shared {
+    /// Starts rendering (inline later, if no thread can be had).
+    #[must_use]
+    pub fn start() -> Self {
+        Self(std::thread::Builder::new().name("shared".into()).spawn(shared).ok())
+    }
+
+    /// The rendered files.
+    ///
+    /// # Errors
+    /// [`Error::Bug`] when rendering panicked.
+    pub fn files(self) -> Result<Files, Error> {
+        match self.0 {
+            Some(thread) => thread.join().map_err(|_| Error::Bug("rendering the chart and config schema panicked".into())),
+            None => Ok(shared()),
+        }
+    }
+}
+
 /// Renders every module and root of the plan, and the chart and config schema when the plan has
 /// environments.
 ///
@@ -140,8 +173,7 @@ pub fn emit_parts(plan: &Plan, shared: bool) -> Result<Files, Error> {
             return Ok(());
         }
         if envs > 0 && shared {
-            applications::chart(files);
-            files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
+            files.extend(self::shared());
         }
         Ok(())
     };

@@ -1,32 +1,105 @@
-//! Expressions for generated Terraform, written as HCL and parsed by hcl-rs.
+//! Expressions for generated Terraform, written as HCL.
 //!
-//! Writing `e("merge(var.tags, { Name = var.name })")` reads like the Terraform it produces,
-//! while the result is a structured hcl-rs expression: the syntax is checked when the plan is
-//! built (every test builds every plan), and hcl-rs prints it canonically.
+//! Writing `e("merge(var.tags, { Name = var.name })")` reads like the Terraform it produces. The
+//! text is printed as written, so it must already be what `terraform fmt` writes: debug builds
+//! (every test builds every plan) parse each expression with hcl-rs and check exactly that.
+//! Release builds skip the parse, which was a sixth of a one-environment run.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use hcl::expr::Variable;
 use hcl::{Expression, Identifier, Object, ObjectKey};
 
+/// One HCL expression, printed verbatim.
+///
+/// # Panics
+/// In debug builds, on invalid or non-canonical HCL: expressions are generator source code, so
+/// that is a bug the tests catch.
+pub fn e(source: &str) -> Expression {
+    let expr = build(source);
+    #[cfg(debug_assertions)]
+    canonical::check(source, &expr);
+    expr
+}
+
+fn build(source: &str) -> Expression {
+    // A top-level list or object is laid out by where it is printed (one item per line, or one
+    // line when short), so it is built as one; what it holds is printed as written.
+    if let Some(inner) = source.strip_prefix('[').and_then(|r| r.strip_suffix(']')).filter(|i| !i.starts_with("for ")) {
+        return Expression::Array(items(inner).into_iter().map(build).collect());
+    }
+    if source == "{}" {
+        return Expression::Object(Object::new());
+    }
+    if source.starts_with('{') || source.contains('\n') {
+        return parsed(source);
+    }
+    // hcl-rs prints an unchecked variable name as it is: the one verbatim expression it has.
+    Expression::Variable(Variable::unchecked(source))
+}
+
+/// The comma-separated items of a list's inside, split outside brackets and strings.
+fn items(inner: &str) -> Vec<&str> {
+    let (mut items, mut depth, mut in_string, mut start) = (Vec::new(), 0i32, false, 0);
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'(' | b'[' | b'{' if !in_string => depth += 1,
+            b')' | b']' | b'}' if !in_string => depth -= 1,
+            b',' if !in_string && depth == 0 => {
+                items.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    items.push(inner[start..].trim());
+    items.retain(|item| !item.is_empty());
+    items
+}
+
 thread_local! {
-    /// Every environment plans the same module source, so each expression is parsed once.
+    /// Every environment plans the same module source, so each object is parsed once.
     static PARSED: RefCell<HashMap<String, Expression>> = RefCell::new(HashMap::new());
 }
 
-/// Parses one HCL expression.
-///
-/// # Panics
-/// On invalid HCL: expressions are generator source code, so that is a bug the tests catch.
-pub fn e(source: &str) -> Expression {
+fn parsed(source: &str) -> Expression {
     if let Some(expr) = PARSED.with(|cache| cache.borrow().get(source).cloned()) {
         return expr;
     }
-    let body = hcl::parse(&format!("x = {source}\n"))
-        .unwrap_or_else(|err| panic!("generator bug: invalid HCL expression `{source}`: {err}"));
+    let body = hcl::parse(&format!("x = {source}\n")).unwrap_or_else(|err| panic!("generator bug: invalid HCL expression `{source}`: {err}"));
     let expr = body.into_attributes().next().expect("parsed a single attribute").expr;
     PARSED.with(|cache| cache.borrow_mut().insert(source.to_string(), expr.clone()));
     expr
+}
+
+#[cfg(debug_assertions)]
+mod canonical {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+
+    use hcl::Expression;
+
+    thread_local! {
+        /// Every environment plans the same module source, so each expression is checked once.
+        static CHECKED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    }
+
+    /// Panics unless `source` is valid HCL and `built` prints exactly as hcl-rs prints its parse.
+    pub fn check(source: &str, built: &Expression) {
+        if CHECKED.with(|c| c.borrow().contains(source)) {
+            return;
+        }
+        let print = |expr: &Expression| crate::emit::hcl::attributes(&[("x".into(), expr.clone())]);
+        let (printed, canonical) = (print(built), print(&super::parsed(source)));
+        assert!(printed == canonical, "generator bug: write the HCL expression `{source}` as terraform fmt does: `{}`", canonical.trim_end().trim_start_matches("x = "));
+        CHECKED.with(|c| c.borrow_mut().insert(source.to_string()));
+    }
 }
 
 /// A quoted string literal (escaped as needed).
@@ -66,15 +139,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_references_calls_and_templates() {
-        assert!(matches!(e("aws_vpc.this.id"), Expression::Traversal(_)));
-        assert!(matches!(e("merge(var.tags, { Name = var.name })"), Expression::FuncCall(_)));
-        assert!(matches!(e("\"${var.name}-public\""), Expression::TemplateExpr(_)));
+    fn expressions_print_as_written() {
+        for source in ["aws_vpc.this.id", "merge(var.tags, { Name = var.name })", "\"${var.name}-public\"", "[a.b, d]", "[for x in y : x]"] {
+            assert_eq!(crate::emit::hcl::attributes(&[("x".into(), e(source))]), format!("x = {source}\n"));
+        }
     }
 
     #[test]
-    #[should_panic(expected = "generator bug")]
+    #[should_panic(expected = "generator bug: invalid HCL")]
     fn invalid_hcl_is_a_bug() {
         e("merge(");
+    }
+
+    #[test]
+    #[should_panic(expected = "generator bug: write the HCL expression `merge(var.tags,{Name=var.name})` as terraform fmt does")]
+    fn hcl_not_written_as_terraform_fmt_would_is_a_bug() {
+        e("merge(var.tags,{Name=var.name})");
     }
 }

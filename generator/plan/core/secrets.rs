@@ -131,10 +131,11 @@ pub fn module(inputs: &[Input]) -> Module {
     }
 }
 
-/// An attribute of every secret of the module, by key.
+/// An attribute of every secret of the module, by key (the connection's key is an identifier, so
+/// it goes unquoted, as terraform fmt leaves it).
 fn every_secret(attribute: &str) -> String {
     format!(
-        "merge({{ for k, s in aws_secretsmanager_secret.generated : k => s.{attribute} }}, {{ for k, s in aws_secretsmanager_secret.empty : k => s.{attribute} }}, {{ \"{}\" = aws_secretsmanager_secret.connection.{attribute} }})",
+        "merge({{ for k, s in aws_secretsmanager_secret.generated : k => s.{attribute} }}, {{ for k, s in aws_secretsmanager_secret.empty : k => s.{attribute} }}, {{ {} = aws_secretsmanager_secret.connection.{attribute} }})",
         SecretKind::Connection.key()
     )
 }
