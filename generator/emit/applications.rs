@@ -19,7 +19,7 @@ pub fn environment(apps: &Applications, files: &mut Files) -> Result<(), String>
 }
 
 pub fn chart(files: &mut Files) {
-    files.insert(format!("{CHART_DIR}/values.schema.json").into(), header::json(&values::schema()));
+    files.insert(format!("{CHART_DIR}/values.schema.json").into(), header::json(values::schema()));
 }
 
 /// YAML for Helm: block style, keys in declaration order, strings quoted only where needed.

@@ -11,11 +11,11 @@ pub fn hcl(body: &str) -> String {
 }
 
 /// JSON has no comments: the header is a `$comment` key, first in the object.
-pub fn json(value: &serde_json::Value) -> String {
+pub fn json(value: serde_json::Value) -> String {
     let mut object = serde_json::Map::new();
     object.insert("$comment".into(), serde_json::Value::String(LINE.into()));
     if let serde_json::Value::Object(map) = value {
-        object.extend(map.clone());
+        object.extend(map);
     }
     let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object)).expect("JSON values serialize");
     text.push('\n');

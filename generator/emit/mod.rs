@@ -91,7 +91,7 @@ impl From<FilePath> for Utf8PathBuf {
 fn shared() -> Files {
     let mut files = Files::new();
     applications::chart(&mut files);
-    files.insert("schema/service-tiers.schema.json".into(), header::json(&config_schema::schema()));
+    files.insert("schema/service-tiers.schema.json".into(), header::json(config_schema::schema()));
     files
 }
 

@@ -10,7 +10,7 @@ use camino::Utf8Path;
 use serde_json::{Map, Value};
 
 use super::path::KeyPath;
-use super::source_map::{Entry, Pos};
+use super::source_map::Pos;
 use super::{Loaded, read_bounded, yaml};
 use crate::Error;
 use crate::diagnostics::{Diagnostic, Report, Source};
@@ -87,7 +87,7 @@ pub fn merge(loaded: &mut Loaded, dir: &Utf8Path) -> Result<(), Error> {
             let path = KeyPath::root().key("environments").key(region.clone()).key(env);
             let here = Pos { line: 1, column: 1, len: text.find('\n').unwrap_or(text.len()), file, ..Pos::default() };
             if defined(&loaded.doc, &region, env).is_some() {
-                let line = loaded.map.exact(&path).map_or_else(String::new, |e| format!(" (line {})", e.anchor().line));
+                let line = loaded.map().exact(&path).map_or_else(String::new, |e| format!(" (line {})", e.anchor().line));
                 problems.push(
                     Diagnostic::error(
                         "duplicate-environment",
@@ -98,11 +98,7 @@ pub fn merge(loaded: &mut Loaded, dir: &Utf8Path) -> Result<(), Error> {
                 );
                 continue;
             }
-            loaded.map.add_file(text, file, &path);
-            let at = loaded.map.exact(&path).unwrap_or(Entry { key: None, value: here });
-            // Diagnostics about the region or the list as a whole point at the first file.
-            loaded.map.insert_missing(KeyPath::root().key("environments").key(region.clone()), at);
-            loaded.map.insert_missing(KeyPath::root().key("environments"), at);
+            loaded.add_env_file(file, path, here);
             insert(&mut loaded.doc, &region, env, doc);
         }
     }

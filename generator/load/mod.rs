@@ -8,6 +8,8 @@ pub mod path;
 pub mod source_map;
 pub mod yaml;
 
+use std::sync::OnceLock;
+
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
 
@@ -22,13 +24,39 @@ pub struct Loaded {
     /// The files read, the main config first (a [`Pos::file`] indexes this list).
     pub sources: Vec<Source>,
     pub doc: Value,
-    pub map: SourceMap,
+    /// Where every key sits: built on first use (see [`Loaded::map`]).
+    map: OnceLock<SourceMap>,
+    /// Environment files not yet in the map: the file's number, where its document sits in the
+    /// merged config, and where to point when nothing in it is found.
+    env_files: Vec<(usize, KeyPath, Pos)>,
     /// The Edge Functions in `functions/` next to the config (none for a config without a
     /// directory, e.g. read from stdin).
     pub functions: functions::Functions,
 }
 
 impl Loaded {
+    /// Where every key of the config sits. Built on first use, from the text of every file: a
+    /// run whose config has no problems never asks, and the second parse it takes was a third
+    /// of loading.
+    pub fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| {
+            let mut map = self.sources.first().map_or_else(SourceMap::default, |main| SourceMap::build(&main.text));
+            for (file, prefix, here) in &self.env_files {
+                map.add_env_file(&self.sources[*file].text, *file, prefix, *here);
+            }
+            map
+        })
+    }
+
+    /// Adds environment file `file` (already in [`Loaded::sources`]), whose document sits at
+    /// `prefix`, to the map; `here` is where to point when the map finds nothing in it.
+    fn add_env_file(&mut self, file: usize, prefix: KeyPath, here: Pos) {
+        match self.map.get_mut() {
+            Some(map) => map.add_env_file(&self.sources[file].text, file, &prefix, here),
+            None => self.env_files.push((file, prefix, here)),
+        }
+    }
+
     /// The name of the file a position points into, as the user would open it.
     pub fn name_of(&self, pos: Pos) -> &str {
         self.sources.get(pos.file).or(self.sources.first()).map_or("", |s| s.name.as_str())
@@ -120,10 +148,7 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
 pub fn parse(name: &str, text: String) -> Result<Loaded, Error> {
     let source = Source { name: name.to_string(), text };
     match yaml::parse(&source.text) {
-        Ok(doc) => {
-            let map = SourceMap::build(&source.text);
-            Ok(Loaded { sources: vec![source], doc, map, functions: functions::Functions::new() })
-        }
+        Ok(doc) => Ok(Loaded { sources: vec![source], doc, map: OnceLock::new(), env_files: Vec::new(), functions: functions::Functions::new() }),
         Err(diagnostic) => Err(Error::Invalid(Report::new(source, vec![diagnostic]))),
     }
 }

@@ -277,8 +277,21 @@ impl SourceMap {
         }
     }
 
+    /// Records an environment file (number `file`) whose document sits at `prefix`
+    /// (`environments.<region>.<env>`); diagnostics about the region or the list as a whole
+    /// point at the first such file, or at `here` in it when its document has no position.
+    pub fn add_env_file(&mut self, text: &str, file: usize, prefix: &KeyPath, here: Pos) {
+        self.add_file(text, file, prefix);
+        let at = self.exact(prefix).unwrap_or(Entry { key: None, value: here });
+        let mut up = prefix.parent();
+        while let Some(path) = up.filter(|p| !p.is_root()) {
+            up = path.parent();
+            self.insert_missing(path, at);
+        }
+    }
+
     /// Records `entry` for `path` unless the path already has one.
-    pub fn insert_missing(&mut self, path: KeyPath, entry: Entry) {
+    fn insert_missing(&mut self, path: KeyPath, entry: Entry) {
         let node = self.node_of(&path);
         let slot = &mut self.entries[node as usize];
         if slot.is_none() {

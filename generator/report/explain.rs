@@ -28,7 +28,7 @@ pub fn explain(model: &Model, resolved: &Resolved, prefix: &KeyPath) -> Result<S
         let place = provenance
             .yaml
             .as_ref()
-            .and_then(|y| model.loaded.map.locate(y))
+            .and_then(|y| model.loaded.map().locate(y))
             .map(|(_, entry)| {
                 let pos = entry.anchor();
                 format!(" ({}:{}:{})", model.loaded.name_of(pos), pos.line, pos.column)

@@ -13,10 +13,10 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Source, suggestion};
+use crate::diagnostics::{Diagnostic, suggestion};
 use crate::load::Loaded;
 use crate::load::path::KeyPath;
-use crate::load::source_map::{Pos, SourceMap};
+use crate::load::source_map::Pos;
 use decode::{Locate, decode_all, decode_patched};
 use layers::{Layer, Layered, Origin};
 use model::{EnvId, Environment, Identity, SETTINGS_KEYS, Settings};
@@ -79,28 +79,27 @@ impl Model {
 /// The YAML position of values in one layered tree (see [`Locate`]).
 pub struct Locator<'a> {
     layered: &'a Layered,
-    map: &'a SourceMap,
-    sources: &'a [Source],
+    loaded: &'a Loaded,
     /// Where to point when a value is a built-in default: the entry being resolved.
     fallback: KeyPath,
 }
 
 impl<'a> Locator<'a> {
     fn new(layered: &'a Layered, loaded: &'a Loaded, fallback: KeyPath) -> Self {
-        Locator { layered, map: &loaded.map, sources: &loaded.sources, fallback }
+        Locator { layered, loaded, fallback }
     }
 }
 
 impl Locate for Locator<'_> {
     fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
         let yaml = self.layered.provenance(path).yaml.unwrap_or_else(|| self.fallback.clone());
-        let pos = self.map.locate(&yaml).map(|(_, entry)| entry.anchor());
+        let pos = self.loaded.map().locate(&yaml).map(|(_, entry)| entry.anchor());
         (yaml, pos)
     }
 
     fn written(&self, path: &KeyPath) -> Option<String> {
         let yaml = self.layered.provenance(path).yaml?;
-        written(self.map, self.sources, &yaml)
+        written(self.loaded, &yaml)
     }
 }
 
@@ -113,19 +112,19 @@ struct DocLocator<'a> {
 impl Locate for DocLocator<'_> {
     fn locate(&self, path: &KeyPath) -> (KeyPath, Option<Pos>) {
         let full = self.prefix.join(path);
-        let pos = self.loaded.map.locate(&full).map(|(_, e)| e.anchor());
+        let pos = self.loaded.map().locate(&full).map(|(_, e)| e.anchor());
         (full, pos)
     }
 
     fn written(&self, path: &KeyPath) -> Option<String> {
-        written(&self.loaded.map, &self.loaded.sources, &self.prefix.join(path))
+        written(self.loaded, &self.prefix.join(path))
     }
 }
 
 /// The source text of the scalar at `yaml`.
-fn written(map: &SourceMap, sources: &[Source], yaml: &KeyPath) -> Option<String> {
-    let value = map.exact(yaml)?.value;
-    sources.get(value.file)?.text.get(value.offset..value.offset + value.len).map(|s| s.trim().to_string())
+fn written(loaded: &Loaded, yaml: &KeyPath) -> Option<String> {
+    let value = loaded.map().exact(yaml)?.value;
+    loaded.sources.get(value.file)?.text.get(value.offset..value.offset + value.len).map(|s| s.trim().to_string())
 }
 
 #[derive(Deserialize)]
@@ -168,9 +167,8 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
         Ok(doc) => doc,
         Err(d) => return Err((loaded, d)),
     };
-    let map = &loaded.map;
     let mut problems = Vec::new();
-    let at = |path: &KeyPath| map.locate(path).map(|(_, e)| e.anchor());
+    let at = |path: &KeyPath| loaded.map().locate(path).map(|(_, e)| e.anchor());
     let functions = std::sync::Arc::new(loaded.functions.clone());
 
     // Layers shared by every environment that uses them (see `Layer`).
@@ -185,7 +183,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
     let mut tiers = IndexMap::new();
     for (name, value) in &doc.tiers {
         let yaml = KeyPath::root().key("tiers").key(name.clone());
-        if let Err(d) = check_keys(value, &yaml, SETTINGS_KEYS, &[], "a tier", map) {
+        if let Err(d) = check_keys(value, &yaml, SETTINGS_KEYS, &[], "a tier", &loaded) {
             problems.extend(d);
             continue;
         }
@@ -202,7 +200,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
     let mut regions = IndexMap::new();
     for (alias, value) in &doc.regions {
         let yaml = KeyPath::root().key("regions").key(alias.clone());
-        match check_keys(value, &yaml, SETTINGS_KEYS, REGION_KEYS, "a region", map) {
+        match check_keys(value, &yaml, SETTINGS_KEYS, REGION_KEYS, "a region", &loaded) {
             Err(d) => problems.extend(d),
             Ok(()) => {
                 let field = |key: &str| value.get(key).cloned().unwrap_or(Value::Null);
@@ -247,7 +245,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
         for (name, value) in envs {
             let id = EnvId { region: region_alias.clone(), name: name.clone() };
             let yaml = region_yaml.key(name.clone());
-            if let Err(d) = check_keys(&value, &yaml, SETTINGS_KEYS, ENVIRONMENT_KEYS, "an environment", map) {
+            if let Err(d) = check_keys(&value, &yaml, SETTINGS_KEYS, ENVIRONMENT_KEYS, "an environment", &loaded) {
                 problems.extend(d);
                 continue;
             }
@@ -264,7 +262,7 @@ pub fn resolve_partial(mut loaded: Loaded) -> Result<(Model, Vec<Diagnostic>), (
                 let hint = suggestion(tier_name, doc.tiers.keys().map(String::as_str));
                 problems.push(
                     Diagnostic::error("unknown-tier", format!("tier `{tier_name}` is not defined"))
-                        .at(key.clone(), map.exact(&key).map(|e| e.value))
+                        .at(key.clone(), loaded.map().exact(&key).map(|e| e.value))
                         .help(format!("{hint}the tiers are: {}", join(doc.tiers.keys()))),
                 );
                 continue;
@@ -346,11 +344,11 @@ fn check_keys(
     settings: &[&str],
     own: &[&str],
     what: &str,
-    map: &SourceMap,
+    loaded: &Loaded,
 ) -> Result<(), Vec<Diagnostic>> {
     let Value::Object(entries) = value else {
         return Err(vec![Diagnostic::error("wrong-type", format!("`{yaml}` must be a mapping"))
-            .at(yaml.clone(), map.locate(yaml).map(|(_, e)| e.value))
+            .at(yaml.clone(), loaded.map().locate(yaml).map(|(_, e)| e.value))
             .help(format!("write {what} as `key: value` lines"))]);
     };
     let allowed: Vec<&str> = own.iter().chain(settings).copied().collect();
@@ -367,7 +365,7 @@ fn check_keys(
                 format!("{}the keys allowed in {what} are: {}", suggestion(key, allowed.iter().copied()), allowed.join(", "))
             };
             Diagnostic::error("unknown-key", format!("{what} cannot set `{key}`"))
-                .at(path.clone(), map.exact(&path).map(|e| e.anchor()))
+                .at(path.clone(), loaded.map().exact(&path).map(|e| e.anchor()))
                 .help(belongs)
         })
         .collect();

@@ -12,10 +12,9 @@ use crate::resolve::model::Environment;
 pub const GENERATED_TAGS: &[&str] = &["Project", "Environment", "Region", "Tier", "ManagedBy"];
 
 pub fn check_document(model: &Model, out: &mut Vec<Diagnostic>) {
-    let map = &model.loaded.map;
     let mut name = |path: KeyPath, what: &str, value: &str, max: usize| {
         if !is_dns_label(value, max) || !value.starts_with(|c: char| c.is_ascii_lowercase()) {
-            let pos = map.exact(&path).map(|e| e.anchor());
+            let pos = model.loaded.map().exact(&path).map(|e| e.anchor());
             out.push(
                 Diagnostic::error("invalid-name", format!("{what} `{value}` is not usable in AWS resource names"))
                     .at(path, pos)
