@@ -47,6 +47,43 @@ pub fn align_lines<S: AsRef<str>>(lines: &[S]) -> String {
     out
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Frame {
+    Str,
+    Interp,
+    Open,
+}
+
+/// The nesting of one line, without a heap allocation per line (a line nests far less than 64
+/// deep; deeper frames are counted but forgotten, which only matters for pathological HCL).
+struct Stack {
+    frames: [Option<Frame>; 64],
+    len: usize,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Self { frames: [None; 64], len: 0 }
+    }
+}
+
+impl Stack {
+    fn push(&mut self, frame: Frame) {
+        if let Some(slot) = self.frames.get_mut(self.len) {
+            *slot = Some(frame);
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    fn last(&self) -> Option<Frame> {
+        self.len.checked_sub(1).and_then(|i| self.frames.get(i).copied().flatten())
+    }
+}
+
 fn lead(line: &str, eq: usize) -> &str {
     line[..eq].trim_end()
 }
@@ -56,21 +93,16 @@ fn assignment(line: &str) -> Option<usize> {
     if !line.contains('=') {
         return None;
     }
-    #[derive(PartialEq)]
-    enum Frame {
-        Str,
-        Interp,
-        Open,
-    }
+
     let bytes = line.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack = Stack::default();
     let mut tokens_before = false;
     let mut eq: Option<usize> = None;
     let mut net = 0i32; // bracket balance counted from the `=` onwards
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        let in_string = stack.last() == Some(&Frame::Str);
+        let in_string = stack.last() == Some(Frame::Str);
         if in_string {
             match c {
                 b'\\' => i += 1,

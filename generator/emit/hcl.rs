@@ -117,10 +117,9 @@ fn is_scalar_item(line: &str) -> bool {
 
 /// hcl-rs prints an empty block as `filter {    }`; terraform fmt writes `filter {}`.
 fn empty_block(line: &str) -> Cow<'_, str> {
-    match (line.strip_suffix('}'), line.rfind('{')) {
-        (Some(head), Some(open)) if open < head.len() && head[open + 1..].trim().is_empty() && !head[open + 1..].is_empty() => {
-            Cow::Owned(format!("{}}}", &line[..=open]))
-        }
+    let Some(head) = line.strip_suffix('}') else { return Cow::Borrowed(line) };
+    match head.rfind('{') {
+        Some(open) if head[open + 1..].trim().is_empty() && !head[open + 1..].is_empty() => Cow::Owned(format!("{}}}", &line[..=open])),
         _ => Cow::Borrowed(line),
     }
 }
@@ -128,7 +127,8 @@ fn empty_block(line: &str) -> Cow<'_, str> {
 /// hcl-rs prints `{for k, v in m : k => v}`; terraform fmt puts spaces inside object `for`
 /// braces: `{ for k, v in m : k => v }` (tuple `[for ...]` keeps none).
 fn space_object_for(line: Cow<'_, str>) -> Cow<'_, str> {
-    if !line.contains("{for ") {
+    // (A byte search first: a substring search costs more to set up than most lines are long.)
+    if !line.contains('{') || !line.contains("{for ") {
         return line;
     }
     let mut out = String::with_capacity(line.len() + 8);
