@@ -162,12 +162,16 @@ impl Produced {
         };
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
         let size = new.len().div_ceil(workers).max(256);
-        let same: Vec<bool> = std::thread::scope(|scope| {
-            let handles: Vec<_> = new.chunks(size).map(|part| (part.len(), scope.spawn(move || identical(part)))).collect();
-            // A worker that failed compared nothing: its files count as different, to be
-            // compared again (and reported or written) by `check_produced`/`write_produced`.
-            handles.into_iter().flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n])).collect()
-        });
+        let same: Vec<bool> = if new.len() <= size {
+            identical(&new) // one part: no thread to start
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = new.chunks(size).map(|part| (part.len(), scope.spawn(move || identical(part)))).collect();
+                // A worker that failed compared nothing: its files count as different, to be
+                // compared again (and reported or written) by `check_produced`/`write_produced`.
+                handles.into_iter().flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n])).collect()
+            })
+        };
         for ((path, text), same) in new.into_iter().zip(same) {
             // Anything but an identical file (missing, different, unreadable) is left to
             // `check_produced`/`write_produced`, which report or fix it.
