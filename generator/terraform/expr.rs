@@ -3,7 +3,9 @@
 //! Writing `e("merge(var.tags, { Name = var.name })")` reads like the Terraform it produces. The
 //! text is printed as written, so it must already be what `terraform fmt` writes: debug builds
 //! (every test builds every plan) parse each expression with hcl-rs and check exactly that.
-//! Release builds skip the parse, which was a sixth of a one-environment run.
+//! Release builds skip the parse, which was a sixth of a one-environment run. Only generator
+//! source goes into `e`, never a config value (those are literals: [`s`], tfvars), so what the
+//! tests checked is all a release build can print.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
