@@ -205,12 +205,12 @@ pub fn render_settled(
     model: &Model,
     envs: &[&Resolved],
     all: bool,
-    mut moves: Vec<plan::moves::Move>,
     test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
     root: &Utf8Path,
     shared: emit::Shared,
     timings: &mut Timings,
 ) -> Result<Settled, Error> {
+    let mut moves = plan::moves::table();
     // A test rename is added to the move table once, from one plan of every environment.
     let chunk = if test_renames.is_empty() { CHUNK } else { envs.len().max(1) };
     let chunks = chunks(envs, chunk);

@@ -44,7 +44,7 @@ use clap::{Args, Parser, Subcommand};
 use supabase_aws_gen::load::path::KeyPath;
 use supabase_aws_gen::validate::Date;
 use supabase_aws_gen::timings::Timings;
-use supabase_aws_gen::plan::moves::{self, Address};
+use supabase_aws_gen::plan::moves::Address;
 use supabase_aws_gen::{Checked, Error, Settled, check_config, cost, emit, orchestrate, output, render_settled, report, safety, select};
 
 /// Generate reviewable Terraform for Supabase on AWS from one service-tiers.yaml.
@@ -324,7 +324,7 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
             supabase_aws_gen::refuse_unsafe_upgrades(&model, &envs, &root)?;
             // Held from the first comparison to the last rename: what was found unchanged stays so.
             let _lock = if args.check { output::TreeLock::shared(&root)? } else { output::TreeLock::exclusive(&root)? };
-            let Settled { produced, scope, emitted } = render_settled(&model, &envs, args.all, moves::table(), &renames, &root, shared.unwrap_or_else(emit::Shared::start), &mut timings)?;
+            let Settled { produced, scope, emitted } = render_settled(&model, &envs, args.all, &renames, &root, shared.unwrap_or_else(emit::Shared::start), &mut timings)?;
             // Before anything is written: no silent destroys (`--check` refuses alike).
             timings.stage("guard", || safety::guard(&root, &scope, &produced, &emitted, &args.allow_removal))?;
             let code = if args.check {
