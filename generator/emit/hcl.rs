@@ -14,14 +14,30 @@ const COMMENT: &str = "__comment__";
 
 /// Formats top-level blocks, one blank line apart.
 pub fn blocks(blocks: &[Block]) -> String {
-    let body = Body::from_iter(blocks.iter().map(|b| Structure::Block(to_hcl(b))));
-    finish(&format(&body))
+    let slow = || finish(&format(&Body::from_iter(blocks.iter().map(|b| Structure::Block(to_hcl(b))))));
+    checked(super::printer::blocks(blocks), slow)
 }
 
 /// Formats `name = value` lines (a `terraform.tfvars`).
 pub fn attributes(attrs: &[(String, Expression)]) -> String {
-    let body = Body::from_iter(attrs.iter().map(|(k, v)| Structure::Attribute(Attribute::new(k.as_str(), v.clone()))));
-    finish(&format(&body))
+    let slow = || finish(&format(&Body::from_iter(attrs.iter().map(|(k, v)| Structure::Attribute(Attribute::new(k.as_str(), v.clone()))))));
+    checked(super::printer::attributes(attrs), slow)
+}
+
+/// The direct printer's text, or hcl-rs's when the printer declines; debug builds (every test)
+/// also print through hcl-rs and require the two equal.
+fn checked(fast: Option<String>, slow: impl FnOnce() -> String) -> String {
+    match fast {
+        #[cfg(debug_assertions)]
+        Some(text) => {
+            let reference = slow();
+            assert!(text == reference, "generator bug: the direct HCL printer wrote\n{text}\nwhere hcl-rs and the finishing pass write\n{reference}");
+            text
+        }
+        #[cfg(not(debug_assertions))]
+        Some(text) => text,
+        None => slow(),
+    }
 }
 
 fn format(body: &Body) -> String {
@@ -104,7 +120,7 @@ fn collapse_scalar_lists(lines: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
 }
 
 /// A list item that is one string, number, boolean or reference.
-fn is_scalar_item(line: &str) -> bool {
+pub(super) fn is_scalar_item(line: &str) -> bool {
     let item = line.trim().trim_end_matches(',');
     if item.is_empty() {
         return false;
@@ -126,7 +142,7 @@ fn empty_block(line: &str) -> Cow<'_, str> {
 
 /// hcl-rs prints `{for k, v in m : k => v}`; terraform fmt puts spaces inside object `for`
 /// braces: `{ for k, v in m : k => v }` (tuple `[for ...]` keeps none).
-fn space_object_for(line: Cow<'_, str>) -> Cow<'_, str> {
+pub(super) fn space_object_for(line: Cow<'_, str>) -> Cow<'_, str> {
     // (A byte search first: a substring search costs more to set up than most lines are long.)
     if !line.contains('{') || !line.contains("{for ") {
         return line;
@@ -166,7 +182,7 @@ fn space_object_for(line: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn unquote(quoted: &str) -> String {
+pub(super) fn unquote(quoted: &str) -> String {
     let inner = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(quoted);
     inner.replace("\\\"", "\"").replace("$${", "${").replace("%%{", "%{").replace("\\\\", "\\")
 }

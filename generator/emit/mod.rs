@@ -8,6 +8,7 @@ mod diagram;
 mod docs;
 pub mod hcl;
 pub mod header;
+mod printer;
 mod terraform;
 pub mod workflow;
 

@@ -31,8 +31,10 @@ fn build(source: &str) -> Expression {
     if let Some(inner) = source.strip_prefix('[').and_then(|r| r.strip_suffix(']')).filter(|i| !i.starts_with("for ")) {
         return Expression::Array(items(inner).into_iter().map(build).collect());
     }
-    if source == "{}" {
-        return Expression::Object(Object::new());
+    if let Some(inner) = source.strip_prefix('{').and_then(|r| r.strip_suffix('}')).filter(|i| !i.trim_start().starts_with("for ")) {
+        if let Some(entries) = items(inner).into_iter().map(entry).collect::<Option<Vec<_>>>() {
+            return Expression::Object(entries.into_iter().collect());
+        }
     }
     if source.starts_with('{') || source.contains('\n') {
         return parsed(source);
@@ -63,6 +65,18 @@ fn items(inner: &str) -> Vec<&str> {
     items.push(inner[start..].trim());
     items.retain(|item| !item.is_empty());
     items
+}
+
+/// `key = value` of an object written inline: a bare or simply quoted key and any value.
+fn entry(item: &str) -> Option<(ObjectKey, Expression)> {
+    let (name, value) = item.split_once(" = ")?;
+    let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) if !quoted.contains(['"', '\\', '$', '%']) => quoted,
+        Some(_) => return None,
+        None if Identifier::new(name).is_ok() => name,
+        None => return None,
+    };
+    Some((key(name.to_string()), build(value)))
 }
 
 thread_local! {
@@ -142,7 +156,7 @@ mod tests {
 
     #[test]
     fn expressions_print_as_written() {
-        for source in ["aws_vpc.this.id", "merge(var.tags, { Name = var.name })", "\"${var.name}-public\"", "[a.b, d]", "[for x in y : x]"] {
+        for source in ["aws_vpc.this.id", "merge(var.tags, { Name = var.name })", "\"${var.name}-public\"", "[a.b, d]", "[for x in y : x]", "{}"] {
             assert_eq!(crate::emit::hcl::attributes(&[("x".into(), e(source))]), format!("x = {source}\n"));
         }
     }
