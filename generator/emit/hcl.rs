@@ -1,4 +1,8 @@
 //! Prints the Terraform IR as canonical HCL: identical to what `terraform fmt` would write.
+//!
+//! The reference is hcl-rs's formatter followed by a finishing pass (comments, empty blocks,
+//! short lists on one line, `=` alignment); [`super::printer`] writes the same bytes straight
+//! from the IR, and is what runs.
 
 use hcl::format::Formatter;
 use hcl::{Attribute, Body, Expression, Structure};
@@ -14,29 +18,29 @@ const COMMENT: &str = "__comment__";
 
 /// Formats top-level blocks, one blank line apart.
 pub fn blocks(blocks: &[Block]) -> String {
-    let slow = || finish(&format(&Body::from_iter(blocks.iter().map(|b| Structure::Block(to_hcl(b))))));
-    checked(super::printer::blocks(blocks), slow)
+    let reference = || finish(&format(&Body::from_iter(blocks.iter().map(|b| Structure::Block(to_hcl(b))))));
+    checked(super::printer::blocks(blocks), reference)
 }
 
 /// Formats `name = value` lines (a `terraform.tfvars`).
 pub fn attributes(attrs: &[(String, Expression)]) -> String {
-    let slow = || finish(&format(&Body::from_iter(attrs.iter().map(|(k, v)| Structure::Attribute(Attribute::new(k.as_str(), v.clone()))))));
-    checked(super::printer::attributes(attrs), slow)
+    let reference = || finish(&format(&Body::from_iter(attrs.iter().map(|(k, v)| Structure::Attribute(Attribute::new(k.as_str(), v.clone()))))));
+    checked(super::printer::attributes(attrs), reference)
 }
 
 /// The direct printer's text, or hcl-rs's when the printer declines; debug builds (every test)
 /// also print through hcl-rs and require the two equal.
-fn checked(fast: Option<String>, slow: impl FnOnce() -> String) -> String {
-    match fast {
+fn checked(direct: Option<String>, reference: impl FnOnce() -> String) -> String {
+    match direct {
         #[cfg(debug_assertions)]
         Some(text) => {
-            let reference = slow();
-            assert!(text == reference, "generator bug: the direct HCL printer wrote\n{text}\nwhere hcl-rs and the finishing pass write\n{reference}");
+            let expected = reference();
+            assert!(text == expected, "generator bug: the direct HCL printer wrote\n{text}\nwhere hcl-rs and the finishing pass write\n{expected}");
             text
         }
         #[cfg(not(debug_assertions))]
         Some(text) => text,
-        None => slow(),
+        None => reference(),
     }
 }
 
