@@ -194,7 +194,6 @@ pub(super) fn unquote(quoted: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terraform::{e, s};
 
     #[test]
     fn object_for_expressions_get_inner_spaces() {
@@ -208,18 +207,5 @@ mod tests {
         assert_eq!(empty_block("    filter {    }"), "    filter {}");
         assert_eq!(empty_block("  x = {}"), "  x = {}");
         assert_eq!(empty_block("  x = \"{ }\""), "  x = \"{ }\"");
-    }
-
-    #[test]
-    fn comments_sit_inside_blocks_and_stick_to_what_follows() {
-        let block = Block::resource("aws_vpc", "this")
-            .skip_check("CKV_AWS_1", "a reason")
-            .attr("cidr_block", e("var.cidr"))
-            .attr("enable_dns_support", true)
-            .comment("nested")
-            .child("lifecycle", |b| b.attr("prevent_destroy", true))
-            .attr("tags", s("x"));
-        let expected = "resource \"aws_vpc\" \"this\" {\n  # checkov:skip=CKV_AWS_1:a reason\n  cidr_block         = var.cidr\n  enable_dns_support = true\n  # nested\n  lifecycle {\n    prevent_destroy = true\n  }\n\n  tags = \"x\"\n}\n";
-        assert_eq!(blocks(&[block]), expected);
     }
 }
