@@ -227,7 +227,7 @@ pub fn render_settled(
         // that differs is rendered again, and `settle` reports the clash.
         plan.modules.retain(|m| !modules_done.iter().any(|(name, vars)| *name == m.name && *vars == m.variables));
         modules_done.extend(plan.modules.iter().map(|m| (m.name, m.variables.clone())));
-        let files = timings.stage("emit", || emit::emit_parts(&plan, false))?;
+        let files = timings.stage("emit", || emit::emit_parts(&plan))?;
         drop(plan);
         timings.stage("compare", || produced.settle(root, files))?;
     }

@@ -96,7 +96,7 @@ fn shared() -> Files {
     files
 }
 
-/// [`emit_parts`]' shared files, rendered on a thread of their own from the start of a run: they
+/// The files every environment shares, rendered on a thread of their own from the start of a run: they
 /// do not depend on the config, so they need not wait for it to be read and planned (a third of
 /// a one-environment run's work, done while the config loads).
 #[derive(Debug)]
@@ -127,15 +127,20 @@ impl Shared {
 /// # Errors
 /// [`Error::Bug`] when two environments disagree on a shared module, or a template fails.
 pub fn emit(plan: &Plan) -> Result<Files, Error> {
-    emit_parts(plan, true)
+    let shared = (!plan.applications.is_empty()).then(Shared::start);
+    let mut files = emit_parts(plan)?;
+    if let Some(shared) = shared {
+        files.extend(shared.files()?);
+    }
+    Ok(files)
 }
 
-/// As [`emit`]; without `shared`, the chart and the config schema (the same for every
-/// environment) are left to another part of the run.
+/// As [`emit`], without the chart and the config schema (the same for every environment: see
+/// [`Shared`]).
 ///
 /// # Errors
 /// As [`emit`].
-pub fn emit_parts(plan: &Plan, shared: bool) -> Result<Files, Error> {
+pub fn emit_parts(plan: &Plan) -> Result<Files, Error> {
     for (i, module) in plan.modules.iter().enumerate() {
         if plan.modules[..i].iter().any(|m| m.name == module.name) {
             return Err(Error::Bug(format!("module {} differs between environments", module.name)));
@@ -147,7 +152,7 @@ pub fn emit_parts(plan: &Plan, shared: bool) -> Result<Files, Error> {
     let roots = plan.roots.len();
     let homes = plan.state_homes.len();
     let envs = plan.applications.len();
-    let items = modules + roots + homes + envs + 1;
+    let items = modules + roots + homes + envs;
     let render = |item: usize, files: &mut Files, memo: &mut terraform::Memo| -> Result<(), String> {
         if item < modules {
             return terraform::module(&plan.modules[item], files);
@@ -171,10 +176,6 @@ pub fn emit_parts(plan: &Plan, shared: bool) -> Result<Files, Error> {
             files.insert(format!("{dir}/cost.md").into(), header::markdown(&crate::cost::markdown(estimate)));
             files.insert(format!("{dir}/architecture.drawio").into(), header::xml(&diagram::drawio(env, names)));
             files.insert(format!("{dir}/README.md").into(), docs::environment_readme(env, names, estimate, &diagram::mermaid(env, names))?);
-            return Ok(());
-        }
-        if envs > 0 && shared {
-            files.extend(self::shared());
         }
         Ok(())
     };

@@ -29,7 +29,7 @@ pub fn blocks(blocks: &[Block]) -> Option<String> {
 /// `name = value` lines (a `terraform.tfvars`), or `None` as for [`blocks`].
 pub fn attributes(attrs: &[(String, Expression)]) -> Option<String> {
     let mut printer = Printer::default();
-    let mut chain = Chain::default();
+    let mut chain = Vec::new();
     for (name, value) in attrs {
         printer.attribute(&mut chain, name, value, 0)?;
     }
@@ -51,10 +51,7 @@ enum State {
 
 /// Consecutive one-line `key = value` lines of one body or object, held until the run ends so
 /// their `=` line up one space after the longest key (hclwrite's `formatCells`).
-#[derive(Default)]
-struct Chain {
-    lines: Vec<(String, String)>,
-}
+type Chain = Vec<(String, String)>;
 
 #[derive(Default)]
 struct Printer {
@@ -64,9 +61,7 @@ struct Printer {
 
 impl Printer {
     fn finish(mut self) -> String {
-        while self.out.ends_with("\n\n") {
-            self.out.pop();
-        }
+        // Every structure ends its line; only printing nothing leaves the text without one.
         if !self.out.ends_with('\n') {
             self.out.push('\n');
         }
@@ -105,7 +100,7 @@ impl Printer {
         }
         self.out.push_str(" {");
         self.state = State::BodyStart;
-        let mut chain = Chain::default();
+        let mut chain = Chain::new();
         for item in &block.items {
             match item {
                 Item::Attr(name, value) => self.attribute(&mut chain, name, value, depth + 1)?,
@@ -138,7 +133,7 @@ impl Printer {
             return None;
         }
         let text = expression(value, depth, 2 * depth + name.len() + 3, 0)?;
-        if chain.lines.is_empty() {
+        if chain.is_empty() {
             self.break_before(false);
         }
         self.state = State::Attribute;
@@ -150,27 +145,28 @@ impl Printer {
             self.out.push_str(&text);
             self.out.push('\n');
         } else {
-            chain.lines.push((name.to_string(), text));
+            chain.push((name.to_string(), text));
         }
         Some(())
     }
 
     fn flush(&mut self, chain: &mut Chain, depth: usize) {
-        aligned(&mut self.out, &chain.lines, depth, "\n");
-        chain.lines.clear();
+        aligned(&mut self.out, chain, depth, "", "\n");
     }
 }
 
-/// Writes `lines` as `key = value`, their `=` aligned, each followed by `end`.
-fn aligned(out: &mut String, lines: &[(String, String)], depth: usize, end: &str) {
-    let width = lines.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
-    for (key, value) in lines {
+/// Writes the chain's lines as `key = value`, their `=` aligned, each between `before` and
+/// `after` (a body ends each line; hcl-rs starts each object entry on a new one), and empties it.
+fn aligned(out: &mut String, chain: &mut Chain, depth: usize, before: &str, after: &str) {
+    let width = chain.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    for (key, value) in chain.drain(..) {
+        out.push_str(before);
         indent(out, depth);
-        out.push_str(key);
+        out.push_str(&key);
         out.extend(std::iter::repeat_n(' ', width - key.len() + 1));
         out.push_str("= ");
-        out.push_str(value);
-        out.push_str(end);
+        out.push_str(&value);
+        out.push_str(after);
     }
 }
 
@@ -192,22 +188,22 @@ fn expression(expr: &Expression, depth: usize, column: usize, trailing: usize) -
                 return Some(out);
             }
             out.push('{');
-            let mut lines: Vec<(String, String)> = Vec::new();
+            let mut chain = Chain::new();
             for (key, value) in entries {
                 let key = object_key(key)?;
                 let text = expression(value, depth + 1, 2 * (depth + 1) + key.len() + 3, 0)?;
                 if text.contains('\n') {
-                    aligned_entries(&mut out, &mut lines, depth + 1);
+                    aligned(&mut out, &mut chain, depth + 1, "\n", "");
                     out.push('\n');
                     indent(&mut out, depth + 1);
                     out.push_str(&key);
                     out.push_str(" = ");
                     out.push_str(&text);
                 } else {
-                    lines.push((key, text));
+                    chain.push((key, text));
                 }
             }
-            aligned_entries(&mut out, &mut lines, depth + 1);
+            aligned(&mut out, &mut chain, depth + 1, "\n", "");
             out.push('\n');
             indent(&mut out, depth);
             out.push('}');
@@ -215,19 +211,6 @@ fn expression(expr: &Expression, depth: usize, column: usize, trailing: usize) -
         _ => return None,
     }
     Some(out)
-}
-
-/// Object entries: each on a line of its own (hcl-rs writes the line break before an entry).
-fn aligned_entries(out: &mut String, lines: &mut Vec<(String, String)>, depth: usize) {
-    if lines.is_empty() {
-        return;
-    }
-    let mut text = String::new();
-    aligned(&mut text, lines, depth, "\n");
-    text.pop();
-    out.push('\n');
-    out.push_str(&text);
-    lines.clear();
 }
 
 /// A list: on one line when every item is a plain value and the line stays within 100 columns,
