@@ -241,6 +241,26 @@ pub fn render_settled(
     Ok(Settled { produced, scope: owned, emitted })
 }
 
+/// What a `generate` of `config` into `root` that found the tree up to date depended on, for
+/// its stamp ([`output::stamp`]): the config file, the directories read beside it, and every
+/// directory of the output it compared or swept. `None` for a config that is not a regular file
+/// (`/dev/stdin`): its content cannot be watched.
+pub fn watched(config: &Utf8Path, root: &Utf8Path, scope: &Scope, produced: &output::Produced) -> Option<Vec<output::stamp::Watch>> {
+    use output::stamp::{Watch, tree};
+    if !std::fs::metadata(config).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut watched = vec![Watch::File(config.to_owned())];
+    for dir in load::beside(config) {
+        tree(&dir, &mut watched);
+    }
+    for dir in &scope.dirs {
+        tree(&root.join(dir), &mut watched);
+    }
+    watched.extend(produced.dirs.iter().map(|dir| Watch::Dir(root.join(dir))));
+    Some(watched)
+}
+
 /// The directories a run owns (see [`Scope`]): with `all` the whole generated tree, else the
 /// modules the plan uses and its environments' directories, added to `dirs` (earlier chunks').
 fn scope(all: bool, plan: &plan::Plan, environments: &[&Environment], mut dirs: Vec<Utf8PathBuf>) -> Scope {

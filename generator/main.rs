@@ -207,6 +207,10 @@ struct Generate {
     /// Never allows resources that hold data (see README).
     #[arg(long, value_name = "DIR:ADDRESS")]
     allow_removal: Vec<String>,
+    /// Compare every file even when the stamp says nothing changed since the last run that found
+    /// the tree up to date (see README, "The up-to-date stamp").
+    #[arg(long)]
+    no_stamp: bool,
     /// Tests only (scripts/e2e.sh): rename a resource of a module and emit its `moved` block, as
     /// a rename in generator/plan/moves.rs would: modules/<module>:<type>.<old>=<type>.<new>.
     #[arg(long, hide = true, value_name = "RENAME")]
@@ -252,14 +256,26 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
         }
         _ => {}
     }
+    let started = std::time::SystemTime::now();
     let Global { config, out } = cli.global;
     let mut timings = Timings::new(std::env::var_os("SUPABASE_AWS_GEN_TIMINGS").is_some());
+    let today = today()?;
+    let key = match &cli.command {
+        Command::Generate(args) => stamp_key(args, &config, out.as_deref(), today, color),
+        _ => None,
+    };
+    if let (Some(key), Command::Generate(args)) = (key, &cli.command) {
+        let root = out.clone().unwrap_or_else(|| default_out(&config));
+        if let Some(code) = timings.stage("stamp", || up_to_date(&root, key, args))? {
+            print_timings(&timings);
+            return Ok(code);
+        }
+    }
     // What every environment shares does not depend on the config: rendered while it is read.
     let shared = matches!(cli.command, Command::Generate(_)).then(emit::Shared::start);
-    let Checked { model, warnings } = check_config(&config, today()?, &mut timings)?;
-    if !warnings.items.is_empty() {
-        print_err(&warnings.render(color));
-    }
+    let Checked { model, warnings } = check_config(&config, today, &mut timings)?;
+    let warned = if warnings.items.is_empty() { String::new() } else { warnings.render(color) };
+    print_err(&warned);
     match cli.command {
         Command::Validate => {
             print_out(&format!(
@@ -327,21 +343,65 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
             let Settled { produced, scope, emitted } = render_settled(&model, &envs, args.all, &renames, &root, shared.unwrap_or_else(emit::Shared::start), &mut timings)?;
             // Before anything is written: no silent destroys (`--check` refuses alike).
             timings.stage("guard", || safety::guard(&root, &scope, &produced, &emitted, &args.allow_removal))?;
-            let code = if args.check {
+            let (code, clean) = if args.check {
                 let mut report = timings.stage("check", || output::check_produced(&root, &produced, &scope))?;
                 report.fix = Some(fix);
                 print_out(&format!("{report}\n"));
-                if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+                if report.is_clean() { (ExitCode::SUCCESS, true) } else { (ExitCode::from(1), false) }
             } else {
                 let outcome = timings.stage("write", || output::write_produced(&root, &produced, &scope))?;
                 print_out(&format!("{outcome}\n"));
-                ExitCode::SUCCESS
+                (ExitCode::SUCCESS, outcome.created.is_empty() && outcome.updated.is_empty() && outcome.removed.is_empty())
             };
+            // Up to date: the next run with the same key can say so from the stamp alone.
+            if let (Some(key), true) = (key, clean)
+                && let Some(watched) = supabase_aws_gen::watched(&config, &root, &scope, &produced)
+            {
+                let fresh = output::stamp::Fresh { files: produced.len(), warnings: warned };
+                timings.stage("stamp", || output::stamp::record(&root, key, started, watched, &fresh));
+            }
             print_timings(&timings);
             return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The stamp key of a `generate` (see `output::stamp`): everything its output and messages
+/// depend on besides files. `None` for a run that must never be answered from a stamp (a test
+/// rename changes the output without changing any file).
+fn stamp_key(args: &Generate, config: &Utf8Path, out: Option<&Utf8Path>, today: Date, color: bool) -> Option<output::stamp::Key> {
+    if !args.test_rename.is_empty() {
+        return None;
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let cwd = cwd.to_str()?;
+    // Not `--check`: a clean check and a `generate` that wrote nothing found the same thing.
+    let (all, color, today) = (if args.all { "all" } else { "named" }, if color { "color" } else { "plain" }, today.to_string());
+    let mut parts = vec![cwd, config.as_str(), out.map_or("", Utf8Path::as_str), all, color, &today, "environments"];
+    parts.extend(args.environments.iter().map(String::as_str));
+    parts.push("allow-removal");
+    parts.extend(args.allow_removal.iter().map(String::as_str));
+    output::stamp::Key::new(&parts)
+}
+
+/// Answers a `generate` from the tree's stamp, when it says nothing has changed since a run with
+/// the same key found every file up to date: prints what that run printed and returns its exit
+/// code. `None` (run in full) otherwise, or with `--no-stamp`.
+fn up_to_date(root: &Utf8Path, key: output::stamp::Key, args: &Generate) -> Result<Option<ExitCode>, Error> {
+    if args.no_stamp || !root.join(output::stamp::STAMP_FILE).is_file() {
+        return Ok(None);
+    }
+    // Shared: a `generate` writing the tree meanwhile would otherwise be seen half done.
+    let _lock = output::TreeLock::shared(root)?;
+    let Some(fresh) = output::stamp::fresh(root, key) else { return Ok(None) };
+    print_err(&fresh.warnings);
+    if args.check {
+        print_out(&format!("{}\n", output::CheckReport { checked: fresh.files, ..output::CheckReport::default() }));
+    } else {
+        print_out(&format!("{}\n", output::Outcome { unchanged: fresh.files, ..output::Outcome::default() }));
+    }
+    Ok(Some(ExitCode::SUCCESS))
 }
 
 /// `plan`/`apply` of one environment (generator/orchestrate).
@@ -363,7 +423,7 @@ fn deploy_run(model: &supabase_aws_gen::resolve::Model, config: &Utf8Path, out: 
 
 /// A `generate` of these environments, for [`fix_command`].
 fn generate_args(environments: Vec<String>, all: bool) -> Generate {
-    Generate { environments, all, check: false, allow_removal: Vec::new(), test_rename: Vec::new() }
+    Generate { environments, all, check: false, allow_removal: Vec::new(), no_stamp: false, test_rename: Vec::new() }
 }
 
 /// Writes to stdout. A closed pipe (`... | head -1`) drops the rest of the output quietly and the
@@ -464,6 +524,9 @@ fn man_page() -> std::io::Result<Vec<u8>> {
         ".TP\nSUPABASE_AWS_GEN_TODAY\nYYYY\\-MM\\-DD: the date the version support calendars are checked against (default: today); an impossible date is an error.\n",
         ".TP\nSUPABASE_AWS_GEN_TIMINGS\nWhen set, the time of each pipeline stage is printed to stderr.\n",
         ".TP\nNO_COLOR\nWhen set, diagnostics are not coloured.\n",
+        ".SH FILES\n",
+        ".TP\n<out>/.supabase\\-aws\\-gen.lock\nThe lock \\fBgenerate\\fR holds exclusively and \\fBgenerate \\-\\-check\\fR shared, so runs on one output tree take turns.\n",
+        ".TP\n<out>/.supabase\\-aws\\-gen.stamp\nThe up\\-to\\-date stamp: written by a \\fBgenerate\\fR or \\fB\\-\\-check\\fR that found every file up to date, it lets the next identical run answer without rendering while the config, the output files and directories, the date and the binary are unchanged (\\fB\\-\\-no\\-stamp\\fR ignores it). Not to be committed.\n",
     ));
     page.extend_from_slice(roff.as_bytes());
     man.render_version_section(&mut page)?;

@@ -84,15 +84,20 @@ pub fn load_file(path: &Utf8Path) -> Result<Loaded, Error> {
     let (text, is_file) = read_bounded(path)?;
     let mut loaded = parse(path.as_str(), text)?;
     if is_file {
-        // Relative to the config as the user named it, so diagnostics name files they can open.
-        let beside = |name: &str| match path.parent() {
-            Some(parent) if !parent.as_str().is_empty() => parent.join(name),
-            _ => Utf8PathBuf::from(name),
-        };
-        environments::merge(&mut loaded, &beside(ENVIRONMENTS_DIR))?;
-        loaded.functions = functions::read(&beside(FUNCTIONS_DIR))?;
+        let [environments, functions] = beside(path);
+        environments::merge(&mut loaded, &environments)?;
+        loaded.functions = functions::read(&functions)?;
     }
     Ok(loaded)
+}
+
+/// The `environments/` and `functions/` directories read with the config file at `path`,
+/// relative to it as the user named it, so diagnostics name files they can open.
+pub fn beside(path: &Utf8Path) -> [Utf8PathBuf; 2] {
+    [ENVIRONMENTS_DIR, FUNCTIONS_DIR].map(|name| match path.parent() {
+        Some(parent) if !parent.as_str().is_empty() => parent.join(name),
+        _ => Utf8PathBuf::from(name),
+    })
 }
 
 /// The file's text, read up to the size limit, and whether it is a regular file (only a regular

@@ -6,12 +6,13 @@
 
 mod check;
 mod scan;
+pub mod stamp;
 mod write;
 
 pub use check::{CheckReport, check, check_produced};
 pub use write::{Outcome, write, write_produced};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
@@ -117,6 +118,8 @@ pub struct Produced {
     /// Files more than one chunk renders (modules, bootstrap roots, chart, schema): a hash of
     /// each, so a second rendering that differs is caught as the bug it is.
     shared: HashMap<FilePath, u64>,
+    /// The directories holding the files, for the up-to-date stamp ([`stamp`]).
+    pub dirs: BTreeSet<String>,
 }
 
 impl Produced {
@@ -145,6 +148,10 @@ impl Produced {
     pub fn settle(&mut self, root: &Utf8Path, files: Files) -> Result<(), Error> {
         let mut new = Vec::with_capacity(files.len());
         for (path, text) in files {
+            let dir = path.as_str().rsplit_once('/').map_or("", |(dir, _)| dir);
+            if !self.dirs.contains(dir) {
+                self.dirs.insert(dir.to_string());
+            }
             if self.contains(path.as_str()) {
                 if self.shared.get(path.as_str()) == Some(&hash(&text)) {
                     continue;
