@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{TempDir, stderr, stdout};
 
-/// Longer than the stamp's settle time (1 s): files written before it can be stamped.
-const SETTLE: Duration = Duration::from_millis(1100);
+/// Longer than the stamp's settle time (2 s): files written before it can be stamped.
+const SETTLE: Duration = Duration::from_millis(2100);
 
 /// The CLI as `common::cli` runs it, with stage timings on: a run answered from the stamp has
 /// only the `stamp` stage.

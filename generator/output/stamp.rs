@@ -30,9 +30,10 @@ pub const STAMP_FILE: &str = ".supabase-aws-gen.stamp";
 /// The first line of a stamp: a stamp in any other format is ignored (and replaced).
 const FORMAT: &str = "supabase-aws-gen stamp 1";
 
-/// How much older than the run everything a stamp covers must be: far above any file system's
-/// timestamp tick that Linux uses for local disks (at most 10 ms) and a clock step.
-const SETTLE: Duration = Duration::from_secs(1);
+/// How much older than the run everything a stamp covers must be: far above the timestamp tick
+/// of Linux's own file systems (at most 10 ms), and as long as the coarsest one's (FAT: 2 s), so
+/// a later change can never fall in the tick of the time recorded.
+const SETTLE: Duration = Duration::from_secs(2);
 
 /// What a stamp depends on besides files: the command, the date, and the binary itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
