@@ -246,13 +246,13 @@ pub fn render_settled(
 /// directory of the output it compared or swept. `None` for a config that is not a regular file
 /// (`/dev/stdin`): its content cannot be watched.
 pub fn watched(config: &Utf8Path, root: &Utf8Path, scope: &Scope, produced: &output::Produced) -> Option<Vec<output::stamp::Watch>> {
-    use output::stamp::{Watch, tree};
+    use output::stamp::{Watch, tree, two_levels};
     if !std::fs::metadata(config).is_ok_and(|m| m.is_file()) {
         return None;
     }
     let mut watched = vec![Watch::File(config.to_owned())];
     for dir in load::beside(config) {
-        tree(&dir, &mut watched);
+        two_levels(&dir, &mut watched);
     }
     for dir in &scope.dirs {
         tree(&root.join(dir), &mut watched);

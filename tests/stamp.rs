@@ -42,11 +42,18 @@ fn config() -> String {
     common::base_config().replace("10.1.", "11.1.")
 }
 
-/// Workspaces generated, settled and stamped (by a run that wrote nothing), one per name.
+/// Workspaces generated, settled and stamped (by a run that wrote nothing), one per name; with
+/// the `stamp-linked` one's `virginia/other` environment in a region directory reached through a
+/// symlink.
 fn stamped(names: &[&str]) -> Vec<TempDir> {
     let dirs: Vec<TempDir> = names.iter().map(|name| TempDir::new(name)).collect();
-    for dir in &dirs {
+    for (dir, name) in dirs.iter().zip(names) {
         dir.write("service-tiers.yaml", &config());
+        if *name == "stamp-linked" {
+            dir.write("linked/other.yaml", &other_environment());
+            std::fs::create_dir(dir.path().join("environments")).unwrap();
+            std::os::unix::fs::symlink("../linked", dir.path().join("environments/virginia")).unwrap();
+        }
         let (first, _) = cli(dir.path(), &["generate", "--all"]);
         assert!(first.status.success(), "{}", stderr(&first));
     }
@@ -80,9 +87,17 @@ fn an_unchanged_tree_is_answered_from_the_stamp_with_the_words_of_a_full_run() {
     assert!(!stamped, "another command is not answered from the stamp");
 }
 
+/// `virginia/other`, an environment file of its own (as in `environments/virginia/other.yaml`).
+fn other_environment() -> String {
+    let demo = config().replace("    demo:", "    other:");
+    let at = demo.find("    other:\n").unwrap();
+    let body: String = demo[at..].lines().skip(1).map(|l| format!("{}\n", l.strip_prefix("      ").unwrap_or(l))).collect();
+    body.replace("11.1.", "10.9.").replace("demo.example", "other.example")
+}
+
 #[test]
 fn every_change_the_output_depends_on_makes_a_full_run() {
-    let names = ["stamp-edit", "stamp-config", "stamp-orphan", "stamp-env-file", "stamp-removed"];
+    let names = ["stamp-edit", "stamp-config", "stamp-orphan", "stamp-env-file", "stamp-removed", "stamp-linked"];
     let dirs = stamped(&names);
     let tfvars = "out/environments/virginia/test/core/terraform.tfvars";
 
@@ -104,13 +119,13 @@ fn every_change_the_output_depends_on_makes_a_full_run() {
     dirs[2].write(orphan, &header);
 
     // A new environment file beside the config (its directory did not exist).
-    let demo = config().replace("    demo:", "    other:");
-    let at = demo.find("    other:\n").unwrap();
-    let body: String = demo[at..].lines().skip(1).map(|l| format!("{}\n", l.strip_prefix("      ").unwrap_or(l))).collect();
-    dirs[3].write("environments/virginia/other.yaml", &body.replace("11.1.", "10.9.").replace("demo.example", "other.example"));
+    dirs[3].write("environments/virginia/other.yaml", &other_environment());
 
     // A generated file removed.
     std::fs::remove_file(dirs[4].path().join(tfvars)).unwrap();
+
+    // An environment file changed in a region directory that is a symlink.
+    dirs[5].write("linked/other.yaml", &other_environment().replace("other.example", "other2.example"));
 
     for (dir, (name, expect)) in dirs.iter().zip(names.iter().zip([
         format!("stale: {tfvars}"),
@@ -118,6 +133,7 @@ fn every_change_the_output_depends_on_makes_a_full_run() {
         format!("orphaned: {orphan}"),
         "missing: out/environments/virginia/other/core/terraform.tfvars".to_string(),
         format!("missing: {tfvars}"),
+        "stale: out/environments/virginia/other/core/terraform.tfvars".to_string(),
     ])) {
         let (out, stamped) = cli(dir.path(), &["generate", "--all", "--check"]);
         assert!(!stamped, "{name}: the change is seen, the run is a full one");

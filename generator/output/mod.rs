@@ -200,11 +200,11 @@ pub struct PathSet(HashSet<u128>);
 
 impl PathSet {
     pub fn insert(&mut self, path: &str) {
-        self.0.insert(path_key(path));
+        self.0.insert(hash128(path));
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.0.contains(&path_key(path))
+        self.0.contains(&hash128(path))
     }
 
     pub fn len(&self) -> usize {
@@ -216,13 +216,12 @@ impl PathSet {
     }
 }
 
-/// Two independent 64-bit SipHash values of the path (the hasher's keys are fixed: the same on
-/// every run).
-fn path_key(path: &str) -> u128 {
+/// Two independent 64-bit SipHash values (the hasher's keys are fixed: the same on every run).
+fn hash128<T: Hash + ?Sized>(value: &T) -> u128 {
     let half = |seed: u8| {
         let mut hasher = std::hash::DefaultHasher::new();
         seed.hash(&mut hasher);
-        path.hash(&mut hasher);
+        value.hash(&mut hasher);
         hasher.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))

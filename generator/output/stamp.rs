@@ -50,7 +50,7 @@ impl Key {
             text.push_str(part);
             text.push('\0');
         }
-        Some(Self(hash128(text.as_bytes())))
+        Some(Self(super::hash128(text.as_str())))
     }
 }
 
@@ -119,6 +119,25 @@ pub fn tree(dir: &Utf8Path, into: &mut Vec<Watch>) {
             }
         }
         // Unreadable: watched as a directory, which then never matches (no stamp is trusted).
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => into.push(Watch::Dir(dir.to_owned())),
+        Err(_) => into.push(Watch::Absent(dir.to_owned())),
+    }
+}
+
+/// A config directory as the loader reads it (`environments/<region>/`, `functions/<name>/`):
+/// itself and each directory in it, following symlinks as the loader does (one level: it reads
+/// no deeper, and a directory added below changes the times of the one it is in). A missing
+/// `dir` is watched as absent.
+pub fn two_levels(dir: &Utf8Path, into: &mut Vec<Watch>) {
+    match dir.read_dir_utf8() {
+        Ok(entries) => {
+            into.push(Watch::Dir(dir.to_owned()));
+            for entry in entries.flatten() {
+                if !entry.file_name().starts_with('.') && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                    into.push(Watch::Dir(entry.path().to_owned()));
+                }
+            }
+        }
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => into.push(Watch::Dir(dir.to_owned())),
         Err(_) => into.push(Watch::Absent(dir.to_owned())),
     }
@@ -235,17 +254,6 @@ fn digest(watched: &[Watch]) -> Option<(u64, SystemTime)> {
         newest = newest.max(time);
     }
     Some((hasher.finish(), newest))
-}
-
-/// Two independent 64-bit SipHash values (fixed keys: the same on every run).
-fn hash128(bytes: &[u8]) -> u128 {
-    let half = |seed: u8| {
-        let mut hasher = std::hash::DefaultHasher::new();
-        seed.hash(&mut hasher);
-        bytes.hash(&mut hasher);
-        hasher.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 /// A stamp file:
