@@ -199,7 +199,7 @@ struct Generate {
     /// Every environment in the config (also removes generated files no longer produced).
     #[arg(long)]
     all: bool,
-    /// Write nothing; list stale, missing and orphaned files with diffs and exit 1 if any.
+    /// Write no generated file; list stale, missing and orphaned files with diffs and exit 1 if any.
     #[arg(long)]
     check: bool,
     /// Let this run drop an address the committed output declares (a destroy at the next apply):
