@@ -28,7 +28,7 @@ fn many_environments() -> String {
     text
 }
 
-/// Every file under the tree but the lock file, as text.
+/// Every file under the tree but the lock and stamp files, as text.
 fn tree(dir: &camino::Utf8Path) -> std::collections::BTreeMap<String, String> {
     let mut files = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
@@ -38,7 +38,7 @@ fn tree(dir: &camino::Utf8Path) -> std::collections::BTreeMap<String, String> {
             let rel = path.strip_prefix(dir).unwrap().to_string();
             if path.is_dir() {
                 stack.push(path);
-            } else if rel != "service-tiers.yaml" && rel != ".supabase-aws-gen.lock" {
+            } else if rel != "service-tiers.yaml" && !rel.starts_with(".supabase-aws-gen.") {
                 files.insert(rel, std::fs::read_to_string(&path).unwrap());
             }
         }
