@@ -194,10 +194,10 @@ pub struct Settled {
 }
 
 /// `generate`'s pipeline: as [`render_with`], but a chunk of environments at a time, each
-/// compared with the tree under `root` as soon as it is rendered, so that only the files that
-/// differ are kept (see [`output::Produced`]). Memory follows the chunk and the changes, not the
-/// number of environments. The caller holds the tree's lock; `shared` (started before the config
-/// was read) renders what every environment shares.
+/// compared with the tree `produced` is for as soon as it is rendered, so that only the files
+/// that differ are kept, or staged ([`output::Produced::writing`]). Memory follows the chunk, not
+/// the number of environments. The caller holds the tree's lock; `shared` (started before the
+/// config was read) renders what every environment shares.
 ///
 /// # Errors
 /// As [`render_with`].
@@ -206,7 +206,7 @@ pub fn render_settled(
     envs: &[&Resolved],
     all: bool,
     test_renames: &[(String, plan::moves::Address, plan::moves::Address)],
-    root: &Utf8Path,
+    mut produced: output::Produced,
     shared: emit::Shared,
     timings: &mut Timings,
 ) -> Result<Settled, Error> {
@@ -214,7 +214,6 @@ pub fn render_settled(
     // A test rename is added to the move table once, from one plan of every environment.
     let chunk = if test_renames.is_empty() { CHUNK } else { envs.len().max(1) };
     let chunks = chunks(envs, chunk);
-    let mut produced = output::Produced::default();
     let mut emitted = safety::Emitted::default();
     let mut owned = Scope::default();
     let mut modules_done: Vec<(&'static str, Vec<terraform::Variable>)> = Vec::new();
@@ -229,14 +228,14 @@ pub fn render_settled(
         modules_done.extend(plan.modules.iter().map(|m| (m.name, m.variables.clone())));
         let files = timings.stage("emit", || emit::emit_parts(&plan))?;
         drop(plan);
-        timings.stage("compare", || produced.settle(root, files))?;
+        timings.stage("compare", || produced.settle(files))?;
     }
     let shared = timings.stage("emit", || shared.files())?;
     if !envs.is_empty() {
-        timings.stage("compare", || produced.settle(root, shared))?;
+        timings.stage("compare", || produced.settle(shared))?;
     }
     if all {
-        produced.settle(root, workflow(model, envs)?)?;
+        produced.settle(workflow(model, envs)?)?;
     }
     Ok(Settled { produced, scope: owned, emitted })
 }

@@ -340,7 +340,8 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
             supabase_aws_gen::refuse_unsafe_upgrades(&model, &envs, &root)?;
             // Held from the first comparison to the last rename: what was found unchanged stays so.
             let _lock = if args.check { output::TreeLock::shared(&root)? } else { output::TreeLock::exclusive(&root)? };
-            let Settled { produced, scope, emitted } = render_settled(&model, &envs, args.all, &renames, &root, shared.unwrap_or_else(emit::Shared::start), &mut timings)?;
+            let produced = if args.check { output::Produced::comparing(&root) } else { output::Produced::writing(&root, output::HELD_BYTES) };
+            let Settled { mut produced, scope, emitted } = render_settled(&model, &envs, args.all, &renames, produced, shared.unwrap_or_else(emit::Shared::start), &mut timings)?;
             // Before anything is written: no silent destroys (`--check` refuses alike).
             timings.stage("guard", || safety::guard(&root, &scope, &produced, &emitted, &args.allow_removal))?;
             let (code, clean) = if args.check {
@@ -349,7 +350,7 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
                 print_out(&format!("{report}\n"));
                 if report.is_clean() { (ExitCode::SUCCESS, true) } else { (ExitCode::from(1), false) }
             } else {
-                let outcome = timings.stage("write", || output::write_produced(&root, &produced, &scope))?;
+                let outcome = timings.stage("write", || output::write_produced(&root, &mut produced, &scope))?;
                 print_out(&format!("{outcome}\n"));
                 (ExitCode::SUCCESS, outcome.created.is_empty() && outcome.updated.is_empty() && outcome.removed.is_empty())
             };

@@ -53,11 +53,11 @@ for n in "${sizes[@]}"; do
   "$bin" --config "$dir/service-tiers.yaml" validate 2>&1 | grep -q '; 0 warnings$' \
     || { "$bin" --config "$dir/service-tiers.yaml" validate >&2; echo "error: the bench config is not warning-free" >&2; exit 1; }
   cold0=$(date +%s%N)
-  "$bin" --config "$dir/service-tiers.yaml" generate --all > "$dir/first.txt"
+  /usr/bin/time -f '%M' -o "$work/rss" "$bin" --config "$dir/service-tiers.yaml" generate --all > "$dir/first.txt"
   cold1=$(date +%s%N)
   files=$(find "$dir/out" "$dir/modules" -type f | wc -l)
   before=$(find "$dir/out" "$dir/modules" -type f -printf '%T@ %p\n' | sort | md5sum)
-  echo "-- $n environments: $files files, $(du -sk "$dir/out" | cut -f1) KiB; first write $(( (cold1 - cold0) / 1000000 )) ms"
+  echo "-- $n environments: $files files, $(du -sk "$dir/out" | cut -f1) KiB; first write $(( (cold1 - cold0) / 1000000 )) ms, $(( $(tail -n 1 "$work/rss") / 1024 )) MiB"
   measure "--all --no-stamp" --config "$dir/service-tiers.yaml" generate --all --no-stamp
   measure "--check --no-stamp" --config "$dir/service-tiers.yaml" generate --all --check --no-stamp
   # The stamp covers only files over 2 s old (see stamp.rs); the first run records it.

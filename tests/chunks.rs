@@ -81,3 +81,65 @@ fn a_run_in_chunks_writes_what_one_plan_of_every_environment_renders() {
     assert!(stdout(&fixed).contains(&format!("1 created, 1 updated, {} unchanged, 0 removed", expected.len() - 2)), "{}", stdout(&fixed));
     assert!(tree(dir.path()) == expected, "the tree is whole again");
 }
+
+/// Every path under `dir`, directories too, with each file's text.
+fn everything(dir: &camino::Utf8Path) -> std::collections::BTreeMap<String, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in d.read_dir_utf8().unwrap() {
+            let path = entry.unwrap().path().to_owned();
+            let rel = path.strip_prefix(dir).unwrap().to_string();
+            if path.is_dir() {
+                found.insert(format!("{rel}/"), String::new());
+                stack.push(path);
+            } else {
+                found.insert(rel, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+/// `generate`'s settled run with no changed file held in memory: each is staged as a temporary
+/// file as soon as its chunk is compared (what a first run of thousands of environments does
+/// past `output::HELD_BYTES`).
+fn settled_staging_everything(config: &str, dir: &camino::Utf8Path) -> supabase_aws_gen::Settled {
+    let checked = common::checked(config);
+    let envs = supabase_aws_gen::select(&checked.model, &[], true).unwrap();
+    let produced = supabase_aws_gen::output::Produced::writing(dir, 0);
+    let shared = supabase_aws_gen::emit::Shared::start();
+    supabase_aws_gen::render_settled(&checked.model, &envs, true, &[], produced, shared, &mut Default::default()).unwrap()
+}
+
+#[test]
+fn changed_files_staged_while_rendering_are_written_all_at_once_or_not_at_all() {
+    let config = many_environments();
+    let expected: std::collections::BTreeMap<String, String> = common::generate_all(&config).into_iter().map(|(p, t)| (p.to_string(), t)).collect();
+
+    // Staged, then written: the same tree as files held in memory give, no temporary file left.
+    let dir = TempDir::new("staged");
+    let supabase_aws_gen::Settled { mut produced, scope, .. } = settled_staging_everything(&config, dir.path());
+    let outcome = supabase_aws_gen::output::write_produced(dir.path(), &mut produced, &scope).unwrap();
+    assert_eq!((outcome.created.len(), outcome.updated.len(), outcome.removed.len()), (expected.len(), 0, 0), "{outcome}");
+    assert!(tree(dir.path()) == expected, "staged files land where held ones would");
+    assert!(everything(dir.path()).keys().all(|p| !p.ends_with(".tmp")), "no temporary file is left");
+
+    // A run that stops before writing (the guard refusing, an error) leaves the tree as it was:
+    // its staged files and the directories made for them go.
+    let changed = config.replace("project: chunks", "project: chunkz");
+    let before = everything(dir.path());
+    let settled = settled_staging_everything(&changed, dir.path());
+    assert!(everything(dir.path()).keys().any(|p| p.ends_with(".tmp")), "files were staged");
+    drop(settled);
+    assert!(everything(dir.path()) == before, "every file and directory as it was");
+
+    // A generated path held by a hand-written file: refused, nothing written.
+    std::fs::write(dir.path().join("out/environments/ireland/e3/core/main.tf"), "hand-written\n").unwrap();
+    let before = everything(dir.path());
+    let supabase_aws_gen::Settled { mut produced, scope, .. } = settled_staging_everything(&changed, dir.path());
+    let refused = supabase_aws_gen::output::write_produced(dir.path(), &mut produced, &scope).unwrap_err();
+    assert!(matches!(&refused, supabase_aws_gen::Error::Refused(paths) if paths.len() == 1), "{refused}");
+    drop(produced);
+    assert!(everything(dir.path()) == before, "every file and directory as it was");
+}

@@ -6,6 +6,7 @@
 
 mod check;
 mod scan;
+mod staged;
 pub mod stamp;
 mod write;
 
@@ -34,6 +35,10 @@ pub struct Scope {
 /// (`flock`): the kernel drops it when the process ends, however it ends, so it never goes stale.
 /// The file stays (empty); it is outside every generated directory, so never swept or reported.
 pub const LOCK_FILE: &str = ".supabase-aws-gen.lock";
+
+/// How many bytes of changed files `generate` holds in memory before it stages the rest as
+/// temporary files (see [`Produced::writing`]): a few hundred environments' worth.
+pub const HELD_BYTES: usize = 64 << 20;
 
 /// How long a run waits for another one holding the lock before giving up.
 const LOCK_WAIT: Duration = Duration::from_secs(120);
@@ -109,10 +114,13 @@ fn wait(file: std::fs::File, path: &Utf8Path, exclusive: bool) -> Result<std::fs
 
 /// A run's output as compared with the tree so far: `files` differ from what the tree holds (or
 /// are missing, or could not be read), `same` are byte for byte what the tree holds already, and
-/// only their paths are kept (as hashes, [`PathSet`]). `generate` settles each chunk of environments as it is rendered,
-/// under the tree's lock, so its memory follows the files that change, not the whole tree.
+/// only their paths are kept (as hashes, [`PathSet`]). `generate` settles each chunk of
+/// environments as it is rendered, under the tree's lock, and stages changed files past a budget
+/// ([`Spill`]), so its memory follows neither the whole tree nor the changes.
 #[derive(Debug, Default)]
 pub struct Produced {
+    /// The output tree compared with.
+    root: Utf8PathBuf,
     pub files: Files,
     pub same: PathSet,
     /// Files more than one chunk renders (modules, bootstrap roots, chart, schema): a hash of
@@ -120,6 +128,45 @@ pub struct Produced {
     shared: HashMap<FilePath, u64>,
     /// The directories holding the files, for the up-to-date stamp ([`stamp`]).
     pub dirs: BTreeSet<String>,
+    /// `generate` only ([`Produced::writing`]): changed files already written to temporary
+    /// files beside their paths.
+    spill: Option<Spill>,
+}
+
+/// Changed files staged as they are settled, once those held in memory pass a budget: a first
+/// `generate` of thousands of environments changes every file (1.2 GB at 5000), which would
+/// otherwise all be held until the renames. They are renamed into place with the rest, after
+/// the guard and the check for hand-written files, by [`write_produced`]; a run that stops
+/// before (a refusal, an error) removes them.
+#[derive(Debug, Default)]
+struct Spill {
+    budget: usize,
+    /// Bytes of changed files held in `Produced::files`.
+    held: usize,
+    staged: staged::Staged,
+    /// (path, whether it is new) of each staged file.
+    files: Vec<(FilePath, bool)>,
+    paths: PathSet,
+    temps: PathSet,
+}
+
+impl Spill {
+    /// Stages `text` for `path` under `root`, or hands it back when `write_produced` must see
+    /// it: a path held by a file we did not write (refused) or one that cannot be inspected.
+    fn stage(&mut self, root: &Utf8Path, path: FilePath, text: String) -> Result<Option<(FilePath, String)>, Error> {
+        let full = root.join(path.as_str());
+        let new = match std::fs::metadata(&full) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => true,
+            // Empty: nothing to lose (as `write_produced` treats it).
+            Ok(meta) if meta.is_file() && (meta.len() == 0 || scan::carries_header(&full)?) => false,
+            _ => return Ok(Some((path, text))),
+        };
+        let temp = self.staged.add(&full, &text)?;
+        self.temps.insert(temp.strip_prefix(root).unwrap_or(&temp).as_str());
+        self.paths.insert(path.as_str());
+        self.files.push((path, new));
+        Ok(None)
+    }
 }
 
 impl Produced {
@@ -128,8 +175,34 @@ impl Produced {
         Self { files, ..Self::default() }
     }
 
+    /// For `--check`: compared with the tree under `root`, changed files held.
+    pub fn comparing(root: &Utf8Path) -> Self {
+        Self { root: root.to_owned(), ..Self::default() }
+    }
+
+    /// For `generate`: compared with the tree under `root`; changed files past `budget` bytes
+    /// are staged as they are settled (see [`Spill`]) instead of held.
+    pub fn writing(root: &Utf8Path, budget: usize) -> Self {
+        Self { spill: Some(Spill { budget, ..Spill::default() }), ..Self::comparing(root) }
+    }
+
     pub fn len(&self) -> usize {
-        self.files.len() + self.same.len()
+        self.files.len() + self.same.len() + self.spill.as_ref().map_or(0, |s| s.files.len())
+    }
+
+    /// Whether `rel` is a temporary file this run staged (not a leftover of another run).
+    pub fn staged(&self, rel: &str) -> bool {
+        self.spill.as_ref().is_some_and(|s| s.temps.contains(rel))
+    }
+
+    /// The files staged so far, to be committed with the rest.
+    fn take_staged(&mut self) -> staged::Staged {
+        self.spill.as_mut().map(|spill| std::mem::take(&mut spill.staged)).unwrap_or_default()
+    }
+
+    /// (path, whether it is new) of each staged file.
+    fn spilled(&self) -> &[(FilePath, bool)] {
+        self.spill.as_ref().map_or(&[], |s| &s.files)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -137,15 +210,18 @@ impl Produced {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.same.contains(path) || self.files.contains_key(path)
+        self.same.contains(path) || self.files.contains_key(path) || self.spill.as_ref().is_some_and(|s| s.paths.contains(path))
     }
 
-    /// Compares `files` with the tree under `root`: those it already holds keep only their
-    /// path. Call it with the tree locked, so what was compared is what stays there.
+    /// Compares `files` with the tree: those it already holds keep only their path. Call it
+    /// with the tree locked, so what was compared is what stays there.
     ///
     /// # Errors
-    /// [`Error::Bug`] when a path is rendered twice with different contents.
-    pub fn settle(&mut self, root: &Utf8Path, files: Files) -> Result<(), Error> {
+    /// [`Error::Bug`] when a path is rendered twice with different contents; [`Error::Io`] when
+    /// a file cannot be staged.
+    pub fn settle(&mut self, files: Files) -> Result<(), Error> {
+        let root = self.root.clone();
+        let root = root.as_path();
         let mut new = Vec::with_capacity(files.len());
         for (path, text) in files {
             let dir = path.as_str().rsplit_once('/').map_or("", |(dir, _)| dir);
@@ -184,7 +260,16 @@ impl Produced {
             // `check_produced`/`write_produced`, which report or fix it.
             if same {
                 self.same.insert(path.as_str());
-            } else {
+                continue;
+            }
+            let back = match &mut self.spill {
+                Some(spill) if spill.held + text.len() > spill.budget => spill.stage(root, path, text)?,
+                _ => Some((path, text)),
+            };
+            if let Some((path, text)) = back {
+                if let Some(spill) = &mut self.spill {
+                    spill.held += text.len();
+                }
                 self.files.insert(path, text);
             }
         }

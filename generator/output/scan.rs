@@ -46,7 +46,7 @@ fn walk(root: &Utf8Path, dir: &Utf8Path, produced: &Produced, found: &mut Found)
         let rel = path.strip_prefix(root).unwrap_or(path);
         if kind.is_dir() && !entry.file_name().starts_with('.') {
             walk(root, path, produced, found)?;
-        } else if kind.is_file() && !produced.contains(rel.as_str()) {
+        } else if kind.is_file() && !produced.contains(rel.as_str()) && !produced.staged(rel.as_str()) {
             if is_temp_name(entry.file_name()) {
                 // Ours by name, and empty (killed before writing) or holding our header.
                 let empty = entry.metadata().is_ok_and(|m| m.len() == 0);
