@@ -28,22 +28,9 @@ fn many_environments() -> String {
     text
 }
 
-/// Every file under the tree but the lock and stamp files, as text.
+/// Every file under the tree but the config, lock and stamp files, as text.
 fn tree(dir: &camino::Utf8Path) -> std::collections::BTreeMap<String, String> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in d.read_dir_utf8().unwrap() {
-            let path = entry.unwrap().path().to_owned();
-            let rel = path.strip_prefix(dir).unwrap().to_string();
-            if path.is_dir() {
-                stack.push(path);
-            } else if rel != "service-tiers.yaml" && !rel.starts_with(".supabase-aws-gen.") {
-                files.insert(rel, std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    files
+    everything(dir).into_iter().filter(|(rel, _)| !rel.ends_with('/') && rel != "service-tiers.yaml" && !rel.starts_with(".supabase-aws-gen.")).collect()
 }
 
 #[test]
