@@ -260,13 +260,13 @@ fn run(cli: Cli, color: bool) -> Result<ExitCode, Error> {
     let Global { config, out } = cli.global;
     let mut timings = Timings::new(std::env::var_os("SUPABASE_AWS_GEN_TIMINGS").is_some());
     let today = today()?;
-    let key = match &cli.command {
-        Command::Generate(args) => stamp_key(args, &config, out.as_deref(), today, color),
-        _ => None,
-    };
-    if let (Some(key), Command::Generate(args)) = (key, &cli.command) {
+    let mut key = None;
+    if let Command::Generate(args) = &cli.command {
+        key = stamp_key(args, &config, out.as_deref(), today, color);
         let root = out.clone().unwrap_or_else(|| default_out(&config));
-        if let Some(code) = timings.stage("stamp", || up_to_date(&root, key, args))? {
+        if let Some(key) = key
+            && let Some(code) = timings.stage("stamp", || up_to_date(&root, key, args))?
+        {
             print_timings(&timings);
             return Ok(code);
         }

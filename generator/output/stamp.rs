@@ -45,7 +45,7 @@ impl Key {
     /// stamp is used or recorded then.
     pub fn new(parts: &[&str]) -> Option<Self> {
         let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-        let mut text = format!("{FORMAT}\0{}\0{}\0", env!("CARGO_PKG_VERSION"), identity(&exe));
+        let mut text = format!("{FORMAT}\0{}\0{:?}\0", env!("CARGO_PKG_VERSION"), identity(&exe));
         for part in parts {
             text.push_str(part);
             text.push('\0');
@@ -109,18 +109,10 @@ pub fn record(root: &Utf8Path, key: Key, started: SystemTime, mut watched: Vec<W
 /// The directories under `dir` (itself included) that a run comparing or sweeping `dir` reads:
 /// hidden ones (`.terraform/`) are never ours. A missing `dir` is watched as absent.
 pub fn tree(dir: &Utf8Path, into: &mut Vec<Watch>) {
-    match dir.read_dir_utf8() {
-        Ok(entries) => {
-            into.push(Watch::Dir(dir.to_owned()));
-            for entry in entries.flatten() {
-                if !entry.file_name().starts_with('.') && entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    tree(entry.path(), into);
-                }
-            }
+    for entry in watch_dir(dir, into) {
+        if !entry.file_name().starts_with('.') && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            tree(entry.path(), into);
         }
-        // Unreadable: watched as a directory, which then never matches (no stamp is trusted).
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => into.push(Watch::Dir(dir.to_owned())),
-        Err(_) => into.push(Watch::Absent(dir.to_owned())),
     }
 }
 
@@ -129,17 +121,29 @@ pub fn tree(dir: &Utf8Path, into: &mut Vec<Watch>) {
 /// no deeper, and a directory added below changes the times of the one it is in). A missing
 /// `dir` is watched as absent.
 pub fn two_levels(dir: &Utf8Path, into: &mut Vec<Watch>) {
+    for entry in watch_dir(dir, into) {
+        if !entry.file_name().starts_with('.') && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            into.push(Watch::Dir(entry.path().to_owned()));
+        }
+    }
+}
+
+/// Watches `dir` (as absent when it does not exist) and returns its entries.
+fn watch_dir(dir: &Utf8Path, into: &mut Vec<Watch>) -> Vec<camino::Utf8DirEntry> {
     match dir.read_dir_utf8() {
         Ok(entries) => {
             into.push(Watch::Dir(dir.to_owned()));
-            for entry in entries.flatten() {
-                if !entry.file_name().starts_with('.') && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
-                    into.push(Watch::Dir(entry.path().to_owned()));
-                }
-            }
+            entries.flatten().collect()
         }
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => into.push(Watch::Dir(dir.to_owned())),
-        Err(_) => into.push(Watch::Absent(dir.to_owned())),
+        // Unreadable: watched as a directory, which then never matches (no stamp is trusted).
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            into.push(Watch::Dir(dir.to_owned()));
+            Vec::new()
+        }
+        Err(_) => {
+            into.push(Watch::Absent(dir.to_owned()));
+            Vec::new()
+        }
     }
 }
 
@@ -201,19 +205,10 @@ impl Watch {
     }
 }
 
-/// The metadata that changes whenever a file's content, name or place does.
-fn identity(meta: &std::fs::Metadata) -> String {
-    format!(
-        "{} {} {:o} {} {}.{} {}.{}",
-        meta.dev(),
-        meta.ino(),
-        meta.mode(),
-        meta.size(),
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec()
-    )
+/// The metadata that changes whenever a file's content, name or place does: device, inode,
+/// mode, size, modification and change times.
+fn identity(meta: &std::fs::Metadata) -> (u64, u64, u32, u64, [i64; 4]) {
+    (meta.dev(), meta.ino(), meta.mode(), meta.size(), [meta.mtime(), meta.mtime_nsec(), meta.ctime(), meta.ctime_nsec()])
 }
 
 /// The later of a file's modification and change times.
